@@ -1,0 +1,1 @@
+//! Placeholder: this binding arrives with its own issue.

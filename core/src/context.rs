@@ -1,0 +1,481 @@
+//! The resolved context and its two wire formats (SPEC section 2).
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::identity::{EasyAuthNote, EndUserIdType, IdentitySource};
+use crate::resolve::Reason;
+
+/// The security context of one request: who sent it, from where, and why secctx thinks so.
+///
+/// Produced by [`Resolver::resolve`](crate::Resolver::resolve). Render it with
+/// [`user_security_context_json`](Self::user_security_context_json) (current API versions),
+/// [`legacy_user_json`](Self::legacy_user_json) (older ones), or let
+/// [`body_fields_for_api_version`](Self::body_fields_for_api_version) choose.
+///
+/// ```
+/// use secctx::{Identity, Request, Resolver};
+///
+/// let resolver = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"], "application_name": "chat"}"#)?;
+/// let headers = [("X-Forwarded-For", "203.0.113.7, 10.0.0.9")];
+/// let ctx = resolver.resolve(Request::new("10.0.0.2:51234", headers), &Identity::new())?;
+/// assert_eq!(ctx.source_ip().unwrap().to_string(), "203.0.113.7");
+/// assert_eq!(ctx.user_security_context_json(), r#"{"application_name":"chat","source_ip":"203.0.113.7"}"#);
+/// # Ok::<(), secctx::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecurityContext {
+    pub(crate) application_name: Option<String>,
+    pub(crate) end_user_id: Option<String>,
+    pub(crate) end_user_id_type: Option<EndUserIdType>,
+    pub(crate) end_user_tenant_id: Option<String>,
+    pub(crate) source_ip: Option<IpAddr>,
+    pub(crate) peer: Option<IpAddr>,
+    pub(crate) source_request_headers: Vec<(Arc<str>, String)>,
+    pub(crate) reason: Reason,
+    pub(crate) identity_source: IdentitySource,
+    pub(crate) easy_auth_note: Option<EasyAuthNote>,
+}
+
+impl SecurityContext {
+    /// The application's name (per request, else the configuration's).
+    pub fn application_name(&self) -> Option<&str> {
+        self.application_name.as_deref()
+    }
+
+    /// The end user's id.
+    pub fn end_user_id(&self) -> Option<&str> {
+        self.end_user_id.as_deref()
+    }
+
+    /// The kind of identity provider behind the id.
+    pub fn end_user_id_type(&self) -> Option<EndUserIdType> {
+        self.end_user_id_type
+    }
+
+    /// The end user's tenant id.
+    pub fn end_user_tenant_id(&self) -> Option<&str> {
+        self.end_user_tenant_id.as_deref()
+    }
+
+    /// The original client's address (SPEC section 4), canonical; absent when it cannot be known.
+    pub fn source_ip(&self) -> Option<IpAddr> {
+        self.source_ip
+    }
+
+    /// The immediate peer's address, canonical (the legacy `SourceIP`).
+    pub fn peer(&self) -> Option<IpAddr> {
+        self.peer
+    }
+
+    /// The allow-listed request headers (the legacy `SourceRequestHeaders`), in allow-list order.
+    pub fn source_request_headers(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
+        self.source_request_headers.iter().map(|(n, v)| (&**n, v.as_str()))
+    }
+
+    /// Why `source_ip` is what it is.
+    pub fn reason(&self) -> Reason {
+        self.reason
+    }
+
+    /// Where the end user's identity came from.
+    pub fn identity_source(&self) -> IdentitySource {
+        self.identity_source
+    }
+
+    /// Set when Easy Auth headers were present but (partly) ignored.
+    pub fn easy_auth_note(&self) -> Option<EasyAuthNote> {
+        self.easy_auth_note
+    }
+
+    /// The `user_security_context` object (SPEC 2.1) as compact JSON: keys in the order
+    /// `application_name`, `end_user_id`, `end_user_tenant_id`, `source_ip`; absent values
+    /// omitted.
+    ///
+    /// ```
+    /// use secctx::{Peer, Identity, Request, Resolver};
+    /// let ctx = Resolver::default().resolve(Request::new(Peer::Unknown, []), &Identity::new().end_user_id("u1"))?;
+    /// assert_eq!(ctx.user_security_context_json(), r#"{"end_user_id":"u1"}"#);
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
+    pub fn user_security_context_json(&self) -> String {
+        let mut out = String::with_capacity(160);
+        let mut obj = JsonObject::new(&mut out);
+        obj.opt_str("application_name", self.application_name.as_deref());
+        obj.opt_str("end_user_id", self.end_user_id.as_deref());
+        obj.opt_str("end_user_tenant_id", self.end_user_tenant_id.as_deref());
+        if let Some(ip) = self.source_ip {
+            obj.display("source_ip", ip);
+        }
+        obj.end();
+        out
+    }
+
+    /// The legacy `user` document (SPEC 2.2) as compact JSON: `EndUserId`, `EndUserIdType`,
+    /// `EndUserTenantId`, `SourceIP` (the peer), `SourceRequestHeaders`, `ApplicationName`.
+    ///
+    /// Fails with `missing_end_user_id_type` when there is an `EndUserId` but no type.
+    ///
+    /// ```
+    /// use secctx::{ErrorKind, Identity, Request, Resolver};
+    /// let resolver = Resolver::from_json(r#"{"request_headers": []}"#)?;
+    /// let ctx = resolver.resolve(Request::new("192.0.2.1", []), &Identity::new().end_user_id("u1").end_user_id_type("other"))?;
+    /// assert_eq!(ctx.legacy_user_json()?, r#"{"EndUserId":"u1","EndUserIdType":"Other","SourceIP":"192.0.2.1"}"#);
+    ///
+    /// let ctx = resolver.resolve(Request::new("192.0.2.1", []), &Identity::new().end_user_id("u1"))?;
+    /// assert_eq!(ctx.legacy_user_json().unwrap_err().kind(), ErrorKind::MissingEndUserIdType);
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
+    pub fn legacy_user_json(&self) -> Result<String> {
+        if self.end_user_id.is_some() && self.end_user_id_type.is_none() {
+            return Err(Error::new(
+                ErrorKind::MissingEndUserIdType,
+                "the legacy user document needs EndUserIdType whenever EndUserId is present: pass end_user_id_type (aad, google or other)",
+            ));
+        }
+        let mut out = String::with_capacity(256);
+        let mut obj = JsonObject::new(&mut out);
+        obj.opt_str("EndUserId", self.end_user_id.as_deref());
+        obj.opt_str("EndUserIdType", self.end_user_id_type.map(EndUserIdType::as_str));
+        obj.opt_str("EndUserTenantId", self.end_user_tenant_id.as_deref());
+        if let Some(ip) = self.peer {
+            obj.display("SourceIP", ip);
+        }
+        if !self.source_request_headers.is_empty() {
+            obj.key("SourceRequestHeaders");
+            let mut inner = JsonObject::new(obj.out);
+            for (name, value) in &self.source_request_headers {
+                inner.opt_str(name, Some(value));
+            }
+            inner.end();
+        }
+        obj.opt_str("ApplicationName", self.application_name.as_deref());
+        obj.end();
+        Ok(out)
+    }
+
+    /// The request-body field for an api-version (SPEC 2.3): `user_security_context` for `v1`,
+    /// `latest`, `preview` and previews from 2024-12-01; the legacy `user` string otherwise.
+    ///
+    /// ```
+    /// use secctx::{Identity, Request, Resolver, WireFormat};
+    /// let ctx = Resolver::default().resolve(Request::new("192.0.2.1", []), &Identity::new())?;
+    /// let fields = ctx.body_fields_for_api_version("2024-10-21")?;
+    /// assert_eq!(fields.format(), WireFormat::LegacyUser);
+    /// assert_eq!(fields.to_json(), r#"{"user":"{\"SourceIP\":\"192.0.2.1\"}"}"#);
+    /// let fields = ctx.body_fields_for_api_version("v1")?;
+    /// assert_eq!(fields.to_json(), r#"{"user_security_context":{"source_ip":"192.0.2.1"}}"#);
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
+    pub fn body_fields_for_api_version(&self, api_version: &str) -> Result<BodyFields> {
+        let format = WireFormat::for_api_version(api_version)?;
+        self.body_fields(format)
+    }
+
+    /// The request-body field in a given format.
+    ///
+    /// ```
+    /// use secctx::{Peer, Identity, Request, Resolver, WireFormat};
+    /// let ctx = Resolver::default().resolve(Request::new(Peer::Unknown, []), &Identity::new())?;
+    /// assert_eq!(ctx.body_fields(WireFormat::UserSecurityContext)?.value_json(), "{}");
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
+    pub fn body_fields(&self, format: WireFormat) -> Result<BodyFields> {
+        let value_json = match format {
+            WireFormat::UserSecurityContext => self.user_security_context_json(),
+            WireFormat::LegacyUser => {
+                let doc = self.legacy_user_json()?;
+                let mut s = String::with_capacity(doc.len() + 16);
+                push_json_str(&mut s, &doc);
+                s
+            }
+        };
+        Ok(BodyFields { format, value_json })
+    }
+}
+
+impl Serialize for SecurityContext {
+    /// A full record for logs and bindings: the fields, `peer`, `source_request_headers`, the
+    /// reason and where the identity came from.
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("application_name", &self.application_name)?;
+        map.serialize_entry("end_user_id", &self.end_user_id)?;
+        map.serialize_entry("end_user_id_type", &self.end_user_id_type.map(EndUserIdType::as_str))?;
+        map.serialize_entry("end_user_tenant_id", &self.end_user_tenant_id)?;
+        map.serialize_entry("source_ip", &self.source_ip.map(|ip| ip.to_string()))?;
+        map.serialize_entry("peer", &self.peer.map(|ip| ip.to_string()))?;
+        map.serialize_entry("source_request_headers", &HeaderMap(&self.source_request_headers))?;
+        map.serialize_entry("reason", &self.reason)?;
+        map.serialize_entry("identity_source", self.identity_source.code())?;
+        match self.easy_auth_note {
+            Some(note) => map.serialize_entry("easy_auth_note", &NoteView(note))?,
+            None => map.serialize_entry("easy_auth_note", &None::<()>)?,
+        }
+        map.end()
+    }
+}
+
+struct HeaderMap<'a>(&'a [(Arc<str>, String)]);
+
+impl Serialize for HeaderMap<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            map.serialize_entry(&**name, value)?;
+        }
+        map.end()
+    }
+}
+
+struct NoteView(EasyAuthNote);
+
+impl Serialize for NoteView {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("code", self.0.code())?;
+        map.serialize_entry("text", &self.0.to_string())?;
+        map.end()
+    }
+}
+
+/// Which body field an api-version takes (SPEC 2.3).
+///
+/// ```
+/// use secctx::WireFormat;
+/// assert_eq!(WireFormat::for_api_version("2024-12-01-preview")?, WireFormat::UserSecurityContext);
+/// assert_eq!(WireFormat::for_api_version("2024-11-01-preview")?, WireFormat::LegacyUser);
+/// assert_eq!(WireFormat::for_api_version("2025-04-01")?, WireFormat::LegacyUser);
+/// assert_eq!(WireFormat::for_api_version("v1")?, WireFormat::UserSecurityContext);
+/// assert!(WireFormat::for_api_version("2024-02-30").is_err());
+/// # Ok::<(), secctx::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WireFormat {
+    /// The `user_security_context` object.
+    UserSecurityContext,
+    /// The legacy JSON document in the `user` string.
+    LegacyUser,
+}
+
+impl WireFormat {
+    /// Chooses the format for an api-version; anything unrecognised is `invalid_api_version`.
+    pub fn for_api_version(api_version: &str) -> Result<WireFormat> {
+        match api_version {
+            "v1" | "latest" | "preview" => return Ok(WireFormat::UserSecurityContext),
+            _ => {}
+        }
+        let (date, preview) = match api_version.strip_suffix("-preview") {
+            Some(date) => (date, true),
+            None => (api_version, false),
+        };
+        let Some(ymd) = parse_date(date) else {
+            return Err(Error::new(
+                ErrorKind::InvalidApiVersion,
+                format!("api-version {api_version:?} is not v1, latest, preview, YYYY-MM-DD or YYYY-MM-DD-preview"),
+            ));
+        };
+        Ok(if preview && ymd >= (2024, 12, 1) { WireFormat::UserSecurityContext } else { WireFormat::LegacyUser })
+    }
+
+    /// The body field's name: `user_security_context` or `user`.
+    ///
+    /// ```
+    /// assert_eq!(secctx::WireFormat::LegacyUser.field_name(), "user");
+    /// ```
+    pub const fn field_name(self) -> &'static str {
+        match self {
+            WireFormat::UserSecurityContext => "user_security_context",
+            WireFormat::LegacyUser => "user",
+        }
+    }
+}
+
+fn parse_date(s: &str) -> Option<(u32, u32, u32)> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = &s[r];
+        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days).contains(&d).then_some((y, m, d))
+}
+
+/// The body field to merge into a chat-completions request for one api-version.
+///
+/// ```
+/// use secctx::{Identity, Request, Resolver};
+/// let ctx = Resolver::default().resolve(Request::new("192.0.2.1", []), &Identity::new())?;
+/// let fields = ctx.body_fields_for_api_version("2025-04-01-preview")?;
+/// assert_eq!(fields.field_name(), "user_security_context");
+/// assert_eq!(fields.value_json(), r#"{"source_ip":"192.0.2.1"}"#);
+/// # Ok::<(), secctx::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BodyFields {
+    format: WireFormat,
+    value_json: String,
+}
+
+impl BodyFields {
+    /// The format chosen.
+    pub fn format(&self) -> WireFormat {
+        self.format
+    }
+
+    /// The field's name: `user_security_context` or `user`.
+    pub fn field_name(&self) -> &'static str {
+        self.format.field_name()
+    }
+
+    /// The field's value as JSON text: an object, or a JSON string holding the legacy document.
+    pub fn value_json(&self) -> &str {
+        &self.value_json
+    }
+
+    /// A JSON object holding just this field, ready to merge into a request body.
+    pub fn to_json(&self) -> String {
+        let name = self.field_name();
+        let mut out = String::with_capacity(name.len() + self.value_json.len() + 5);
+        out.push_str("{\"");
+        out.push_str(name);
+        out.push_str("\":");
+        out.push_str(&self.value_json);
+        out.push('}');
+        out
+    }
+}
+
+/// A tiny writer for compact JSON objects with string values, in the order written.
+struct JsonObject<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl<'a> JsonObject<'a> {
+    fn new(out: &'a mut String) -> Self {
+        out.push('{');
+        JsonObject { out, first: true }
+    }
+
+    fn key(&mut self, key: &str) {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        push_json_str(self.out, key);
+        self.out.push(':');
+    }
+
+    fn opt_str(&mut self, key: &str, value: Option<&str>) {
+        if let Some(v) = value {
+            self.key(key);
+            push_json_str(self.out, v);
+        }
+    }
+
+    fn display(&mut self, key: &str, value: impl fmt::Display) {
+        use fmt::Write;
+        self.key(key);
+        self.out.push('"');
+        let _ = write!(self.out, "{value}");
+        self.out.push('"');
+    }
+
+    fn end(self) {
+        self.out.push('}');
+    }
+}
+
+/// Appends `s` as a JSON string, escaped as serde_json does (`\"`, `\\`, `\n`, `\r`, `\t`, `\b`,
+/// `\f`, other control characters as `\u00xx`; everything else as UTF-8).
+pub(crate) fn push_json_str(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if short.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        } else {
+            out.push_str(short);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_matches_serde_json() {
+        for s in ["plain", "q\"b\\s", "\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}", "é ü 漢 😀", "</script>"] {
+            let mut ours = String::new();
+            push_json_str(&mut ours, s);
+            assert_eq!(ours, serde_json::to_string(s).unwrap());
+        }
+    }
+
+    #[test]
+    fn api_versions() {
+        use WireFormat::*;
+        for (v, f) in [
+            ("v1", UserSecurityContext),
+            ("latest", UserSecurityContext),
+            ("preview", UserSecurityContext),
+            ("2024-12-01-preview", UserSecurityContext),
+            ("2025-04-01-preview", UserSecurityContext),
+            ("2024-10-01-preview", LegacyUser),
+            ("2024-10-21", LegacyUser),
+            ("2024-02-29", LegacyUser),
+        ] {
+            assert_eq!(WireFormat::for_api_version(v).unwrap(), f, "{v}");
+        }
+        for v in [
+            "",
+            "V1",
+            " v1",
+            "2024-12-01-Preview",
+            "2023-02-29",
+            "2024-13-01",
+            "2024-1-01",
+            "24-12-01",
+            "2024-12-01-preview-x",
+            "+024-12-01",
+        ] {
+            assert_eq!(WireFormat::for_api_version(v).unwrap_err().kind(), ErrorKind::InvalidApiVersion, "{v}");
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! RFC 7239 `Forwarded`: splitting a field value into elements and reading each element's node.
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use crate::addr::parse_node;
+use crate::headers::is_tchar;
+
+/// The most `;`-separated pairs one element may hold; an element with more is invalid. RFC 7239
+/// defines four parameters, so a legitimate element never comes near this.
+pub const MAX_FORWARDED_PAIRS: usize = 16;
+
+/// Why an element does not yield a node address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ElementProblem {
+    /// The element breaks the grammar.
+    Malformed,
+    /// A parameter appears twice.
+    DuplicateParameter,
+    /// There is no `for` parameter.
+    NoFor,
+    /// The `for` value is not an address (`unknown`, an obfuscated identifier, unbracketed IPv6).
+    NotAnAddress,
+    /// More than [`MAX_FORWARDED_PAIRS`] pairs.
+    TooManyPairs,
+}
+
+impl ElementProblem {
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            ElementProblem::Malformed => "malformed Forwarded element",
+            ElementProblem::DuplicateParameter => "a parameter appears twice in the Forwarded element",
+            ElementProblem::NoFor => "the Forwarded element has no for= parameter",
+            ElementProblem::NotAnAddress => "the for= node is not an IP address",
+            ElementProblem::TooManyPairs => "the Forwarded element has too many parameters",
+        }
+    }
+}
+
+/// Splits one field value at commas outside quoted strings, pushing each element (untrimmed).
+pub(crate) fn split_elements<'a>(value: &'a str, out: &mut Vec<&'a str>) {
+    let bytes = value.as_bytes();
+    let mut start = 0;
+    let mut quoted = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => quoted = !quoted,
+            b'\\' if quoted => i += 1,
+            b',' if !quoted => {
+                out.push(&value[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push(&value[start..]);
+}
+
+/// Reads the node address of one element.
+///
+/// ```text
+/// forwarded-element = [ forwarded-pair ] *( ";" [ forwarded-pair ] )
+/// forwarded-pair    = token "=" value
+/// value             = token / quoted-string
+/// ```
+pub(crate) fn element_node(element: &str) -> Result<IpAddr, ElementProblem> {
+    let node = element_for(element)?;
+    parse_node(&node, false).ok_or(ElementProblem::NotAnAddress)
+}
+
+/// The unescaped `for` value of one element.
+pub(crate) fn element_for(element: &str) -> Result<Cow<'_, str>, ElementProblem> {
+    let bytes = element.as_bytes();
+    let mut names: [&[u8]; MAX_FORWARDED_PAIRS] = [&[]; MAX_FORWARDED_PAIRS];
+    let mut count = 0;
+    let mut found: Option<Cow<'_, str>> = None;
+    let mut i = 0;
+    loop {
+        i = skip_ows(bytes, i);
+        if i == bytes.len() {
+            break;
+        }
+        if bytes[i] == b';' {
+            i += 1;
+            continue;
+        }
+        // name
+        let name_start = i;
+        while i < bytes.len() && is_tchar(bytes[i]) {
+            i += 1;
+        }
+        let name = &bytes[name_start..i];
+        if name.is_empty() || i == bytes.len() || bytes[i] != b'=' {
+            return Err(ElementProblem::Malformed);
+        }
+        i += 1;
+        // value
+        let value: Cow<'_, str> = if i < bytes.len() && bytes[i] == b'"' {
+            let (v, next) = quoted_string(element, i)?;
+            i = next;
+            v
+        } else {
+            let start = i;
+            while i < bytes.len() && is_tchar(bytes[i]) {
+                i += 1;
+            }
+            if i == start {
+                return Err(ElementProblem::Malformed);
+            }
+            Cow::Borrowed(&element[start..i])
+        };
+        // end of pair
+        i = skip_ows(bytes, i);
+        if i < bytes.len() {
+            if bytes[i] != b';' {
+                return Err(ElementProblem::Malformed);
+            }
+            i += 1;
+        }
+        if names[..count].iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            return Err(ElementProblem::DuplicateParameter);
+        }
+        if count == MAX_FORWARDED_PAIRS {
+            return Err(ElementProblem::TooManyPairs);
+        }
+        names[count] = name;
+        count += 1;
+        if name.eq_ignore_ascii_case(b"for") {
+            found = Some(value);
+        }
+    }
+    found.ok_or(ElementProblem::NoFor)
+}
+
+fn skip_ows(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
+        i += 1;
+    }
+    i
+}
+
+/// Reads a quoted string starting at the opening quote `start`; returns the unescaped content
+/// and the index after the closing quote.
+fn quoted_string(s: &str, start: usize) -> Result<(Cow<'_, str>, usize), ElementProblem> {
+    let bytes = s.as_bytes();
+    let mut i = start + 1;
+    let mut owned: Option<String> = None;
+    let mut run_start = i;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let value = match owned {
+                    Some(mut o) => {
+                        o.push_str(&s[run_start..i]);
+                        Cow::Owned(o)
+                    }
+                    None => Cow::Borrowed(&s[run_start..i]),
+                };
+                return Ok((value, i + 1));
+            }
+            b'\\' => {
+                let o = owned.get_or_insert_with(String::new);
+                o.push_str(&s[run_start..i]);
+                // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+                let escaped = s[i + 1..].chars().next().ok_or(ElementProblem::Malformed)?;
+                if escaped != '\t' && (escaped < ' ' || escaped == '\x7f') {
+                    return Err(ElementProblem::Malformed);
+                }
+                o.push(escaped);
+                i += 1 + escaped.len_utf8();
+                run_start = i;
+            }
+            b'\t' | 0x20..=0x7e | 0x80..=0xff => i += 1,
+            _ => return Err(ElementProblem::Malformed),
+        }
+    }
+    Err(ElementProblem::Malformed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(e: &str) -> Result<String, ElementProblem> {
+        element_node(e).map(|a| a.to_string())
+    }
+
+    #[test]
+    fn elements() {
+        let mut out = Vec::new();
+        split_elements(r#"for="a,b";by=x, for=1.2.3.4 ,"#, &mut out);
+        assert_eq!(out, vec![r#"for="a,b";by=x"#, " for=1.2.3.4 ", ""]);
+    }
+
+    #[test]
+    fn nodes() {
+        assert_eq!(node("for=192.0.2.1").as_deref(), Ok("192.0.2.1"));
+        assert_eq!(node(r#"For="[2001:db8::1]:4711";proto=https"#).as_deref(), Ok("2001:db8::1"));
+        assert_eq!(node(r#"for="\[2001:db8::1\]""#).as_deref(), Ok("2001:db8::1"));
+        assert_eq!(node(r#" for="192.0.2.1:80" ; ; by=_x "#).as_deref(), Ok("192.0.2.1"));
+        assert_eq!(node("for=unknown"), Err(ElementProblem::NotAnAddress));
+        assert_eq!(node("for=_hidden"), Err(ElementProblem::NotAnAddress));
+        assert_eq!(node(r#"for="2001:db8::1""#), Err(ElementProblem::NotAnAddress));
+        assert_eq!(node(r#"for="[192.0.2.1]""#), Err(ElementProblem::NotAnAddress));
+        assert_eq!(node("for=2001:db8::1"), Err(ElementProblem::Malformed));
+        assert_eq!(node("for=1.2.3.4;FOR=5.6.7.8"), Err(ElementProblem::DuplicateParameter));
+        assert_eq!(node("proto=http;by=1.2.3.4"), Err(ElementProblem::NoFor));
+        assert_eq!(node(r#"for="1.2.3.4"#), Err(ElementProblem::Malformed));
+        assert_eq!(node("for = 1.2.3.4"), Err(ElementProblem::Malformed));
+        assert_eq!(node(""), Err(ElementProblem::NoFor));
+        assert_eq!(node(r#"for="\"#), Err(ElementProblem::Malformed));
+        let many = (0..17).map(|i| format!("p{i}=x")).collect::<Vec<_>>().join(";");
+        assert_eq!(node(&many), Err(ElementProblem::TooManyPairs));
+    }
+}

@@ -1,0 +1,730 @@
+//! The resolver: the client-IP algorithm of SPEC section 4 and identity of section 6, over one
+//! pass of the request's headers.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::addr::{IpSet, canonical, parse_address, trim_ows};
+use crate::config::Config;
+use crate::context::SecurityContext;
+use crate::error::Result;
+use crate::forwarded::{element_node, split_elements};
+use crate::headers::{canonical_name, is_denied_header, truncate_at_char_boundary};
+use crate::identity::{EasyAuthHeaders, EndUserIdType, Identity, IdentitySource, easy_auth};
+
+/// The most bytes the chain header's instances may hold together (a separator between
+/// instances counted); a longer chain is not read and `source_ip` is absent
+/// ([`Reason::HeaderTooLarge`]).
+pub const MAX_CHAIN_BYTES: usize = 64 * 1024;
+
+/// The most bytes of one `SourceRequestHeaders` value (instances joined); longer values are cut
+/// at a UTF-8 character boundary.
+pub const MAX_SOURCE_HEADER_BYTES: usize = 1024;
+
+/// The immediate peer of the request: the socket address the server accepted.
+///
+/// ```
+/// use secctx::Peer;
+/// use std::net::{IpAddr, SocketAddr};
+/// let _: Peer = "10.0.0.2:51234".into();
+/// let _: Peer = "10.0.0.2:51234".parse::<SocketAddr>().unwrap().into();
+/// let _: Peer = "::1".parse::<IpAddr>().unwrap().into();
+/// let _: Peer = None::<&str>.into();
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Peer<'a> {
+    /// The peer is not known.
+    Unknown,
+    /// Text in any accepted form: `ip`, `ip:port`, `[ipv6]`, `[ipv6]:port`; unparsable text is
+    /// an unknown peer.
+    Text(&'a str),
+    /// An address.
+    Ip(IpAddr),
+}
+
+impl<'a> From<&'a str> for Peer<'a> {
+    fn from(s: &'a str) -> Self {
+        Peer::Text(s)
+    }
+}
+
+impl<'a> From<&'a String> for Peer<'a> {
+    fn from(s: &'a String) -> Self {
+        Peer::Text(s)
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Peer<'a> {
+    fn from(s: Option<&'a str>) -> Self {
+        s.map_or(Peer::Unknown, Peer::Text)
+    }
+}
+
+impl From<IpAddr> for Peer<'_> {
+    fn from(ip: IpAddr) -> Self {
+        Peer::Ip(ip)
+    }
+}
+
+impl From<SocketAddr> for Peer<'_> {
+    fn from(sa: SocketAddr) -> Self {
+        Peer::Ip(sa.ip())
+    }
+}
+
+impl From<Option<IpAddr>> for Peer<'_> {
+    fn from(ip: Option<IpAddr>) -> Self {
+        ip.map_or(Peer::Unknown, Peer::Ip)
+    }
+}
+
+impl From<Option<SocketAddr>> for Peer<'_> {
+    fn from(sa: Option<SocketAddr>) -> Self {
+        sa.map_or(Peer::Unknown, |sa| Peer::Ip(sa.ip()))
+    }
+}
+
+impl Peer<'_> {
+    fn address(self) -> Option<IpAddr> {
+        match self {
+            Peer::Unknown => None,
+            Peer::Text(s) => parse_address(s),
+            Peer::Ip(ip) => canonical(ip),
+        }
+    }
+}
+
+/// A view of one request: its peer and its headers, borrowed, never copied.
+///
+/// `headers` is any iterator of `(name, value)` pairs in arrival order; repeated names are kept.
+///
+/// ```
+/// use secctx::Request;
+/// let headers = vec![("User-Agent".to_string(), "curl/8".to_string())];
+/// let req = Request::new("192.0.2.1", headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+/// # let _ = req;
+/// ```
+#[derive(Clone, Debug)]
+pub struct Request<'a, H> {
+    peer: Peer<'a>,
+    headers: H,
+}
+
+impl<'a, H> Request<'a, H>
+where
+    H: IntoIterator<Item = (&'a str, &'a str)>,
+{
+    /// A request from `peer` with `headers`.
+    pub fn new(peer: impl Into<Peer<'a>>, headers: H) -> Self {
+        Request { peer: peer.into(), headers }
+    }
+}
+
+/// Why `source_ip` is what it is (SPEC section 4). [`code`](Reason::code) is stable for
+/// programs; `Display` is for people.
+///
+/// ```
+/// use secctx::Reason;
+/// let r = Reason::ChosenAtHop { hop: 2 };
+/// assert_eq!(r.code(), "chosen_at_hop");
+/// assert_eq!(r.hop(), Some(2));
+/// assert_eq!(r.to_string(), "the first untrusted entry from the right, at hop 2, is the client");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The peer is missing or not an address: no header was read; `source_ip` is absent.
+    PeerUnknown,
+    /// The peer is not in `trusted_proxies`: `source_ip` is the peer; no header was read.
+    PeerUntrusted,
+    /// `front_door_id` is set and the request does not carry exactly one matching
+    /// `X-Azure-FDID`: the peer is treated as untrusted.
+    FrontDoorIdMismatch,
+    /// The peer is trusted but the chain header is absent: `source_ip` is the peer.
+    NoForwardedHeader,
+    /// The first untrusted entry from the right (hop 1 is the rightmost) is the client.
+    ChosenAtHop {
+        /// The entry's position from the right, from 1.
+        hop: u32,
+    },
+    /// Every entry is trusted: `source_ip` is the leftmost.
+    AllTrusted {
+        /// How many entries the chain holds.
+        hops: u32,
+    },
+    /// The entry the walk reached is not an address: `source_ip` is absent.
+    InvalidEntry {
+        /// The entry's position from the right, from 1.
+        hop: u32,
+    },
+    /// More than `max_hops` trusted entries: `source_ip` is absent.
+    TooManyHops {
+        /// The configured limit.
+        max_hops: u32,
+    },
+    /// The chain header exceeds [`MAX_CHAIN_BYTES`]: `source_ip` is absent.
+    HeaderTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// `source_ip` was read from `client_ip_header`.
+    ClientIpHeader,
+    /// `client_ip_header` is absent: `source_ip` is absent.
+    ClientIpHeaderMissing,
+    /// `client_ip_header` appears more than once: `source_ip` is absent.
+    ClientIpHeaderRepeated,
+    /// `client_ip_header` does not hold exactly one address: `source_ip` is absent.
+    ClientIpHeaderInvalid,
+}
+
+impl Reason {
+    /// The stable code, e.g. `peer_untrusted`, `chosen_at_hop`, `invalid_entry`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Reason::PeerUnknown => "peer_unknown",
+            Reason::PeerUntrusted => "peer_untrusted",
+            Reason::FrontDoorIdMismatch => "front_door_id_mismatch",
+            Reason::NoForwardedHeader => "no_forwarded_header",
+            Reason::ChosenAtHop { .. } => "chosen_at_hop",
+            Reason::AllTrusted { .. } => "all_trusted",
+            Reason::InvalidEntry { .. } => "invalid_entry",
+            Reason::TooManyHops { .. } => "too_many_hops",
+            Reason::HeaderTooLarge { .. } => "header_too_large",
+            Reason::ClientIpHeader => "client_ip_header",
+            Reason::ClientIpHeaderMissing => "client_ip_header_missing",
+            Reason::ClientIpHeaderRepeated => "client_ip_header_repeated",
+            Reason::ClientIpHeaderInvalid => "client_ip_header_invalid",
+        }
+    }
+
+    /// The hop the reason is about, for `chosen_at_hop` and `invalid_entry`.
+    pub const fn hop(self) -> Option<u32> {
+        match self {
+            Reason::ChosenAtHop { hop } | Reason::InvalidEntry { hop } => Some(hop),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::PeerUnknown => f.write_str("the peer address is missing or not an IP address; no header was read"),
+            Reason::PeerUntrusted => {
+                f.write_str("the peer is not in trusted_proxies, so no header was read; source_ip is the peer")
+            }
+            Reason::FrontDoorIdMismatch => f.write_str(
+                "front_door_id is set but the request does not carry exactly one matching X-Azure-FDID; source_ip is the peer",
+            ),
+            Reason::NoForwardedHeader => f.write_str("the peer is trusted but sent no forwarded header; source_ip is the peer"),
+            Reason::ChosenAtHop { hop } => write!(f, "the first untrusted entry from the right, at hop {hop}, is the client"),
+            Reason::AllTrusted { hops } => write!(f, "all {hops} entries are trusted; source_ip is the leftmost"),
+            Reason::InvalidEntry { hop } => write!(f, "the entry at hop {hop} is not an IP address; source_ip is absent"),
+            Reason::TooManyHops { max_hops } => {
+                write!(f, "more than max_hops ({max_hops}) trusted entries; source_ip is absent")
+            }
+            Reason::HeaderTooLarge { limit } => {
+                write!(f, "the forwarded header holds more than {limit} bytes and was not read; source_ip is absent")
+            }
+            Reason::ClientIpHeader => f.write_str("read from client_ip_header"),
+            Reason::ClientIpHeaderMissing => f.write_str("client_ip_header is absent; source_ip is absent"),
+            Reason::ClientIpHeaderRepeated => f.write_str("client_ip_header appears more than once; source_ip is absent"),
+            Reason::ClientIpHeaderInvalid => {
+                f.write_str("client_ip_header does not hold exactly one IP address; source_ip is absent")
+            }
+        }
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("code", self.code())?;
+        if let Some(hop) = self.hop() {
+            map.serialize_entry("hop", &hop)?;
+        }
+        map.serialize_entry("text", &self.to_string())?;
+        map.end()
+    }
+}
+
+/// One entry the walk visited, for [`Explanation`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Hop {
+    /// Position from the right, from 1.
+    pub hop: u32,
+    /// The entry as it appeared (spaces trimmed).
+    pub entry: String,
+    /// The canonical address, when the entry is one.
+    pub address: Option<String>,
+    /// `trusted`, `client` or `invalid`.
+    pub verdict: &'static str,
+    /// Which `trusted_proxies` entry matched, or what is wrong with the entry.
+    pub detail: String,
+}
+
+/// Everything [`Resolver::explain`] found out about one request: what an operator needs when
+/// Defender shows the wrong address.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Explanation {
+    /// The resolved context.
+    pub context: SecurityContext,
+    /// The peer, canonical, if known.
+    pub peer: Option<String>,
+    /// The `trusted_proxies` entry that matched the peer.
+    pub peer_trusted_by: Option<String>,
+    /// The header consulted for the client (`client_ip_header` or `forwarded_header`), if any.
+    pub header: Option<String>,
+    /// The entries the walk visited, rightmost first.
+    pub hops: Vec<Hop>,
+    /// Request headers copied into `SourceRequestHeaders`.
+    pub forwarded_headers: Vec<String>,
+    /// Request headers that carry credentials and are never forwarded.
+    pub dropped_headers: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ChainKind {
+    Forwarded,
+    List,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    chain: Box<str>,
+    chain_kind: ChainKind,
+    client: Option<Box<str>>,
+    source: Vec<(Box<str>, Arc<str>)>,
+}
+
+/// Resolves requests under one [`Config`]: compiled once, immutable, `Send + Sync`; `clone`
+/// shares the compiled tables.
+///
+/// ```
+/// use secctx::{Identity, Reason, Request, Resolver};
+///
+/// let resolver = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"]}"#)?;
+/// // A client forged the leftmost entry; the proxy appended the real address.
+/// let headers = [("X-Forwarded-For", "6.6.6.6, 203.0.113.7")];
+/// let ctx = resolver.resolve(Request::new("10.0.0.2:51234", headers), &Identity::new())?;
+/// assert_eq!(ctx.source_ip().unwrap().to_string(), "203.0.113.7");
+/// assert_eq!(ctx.reason(), Reason::ChosenAtHop { hop: 1 });
+///
+/// // The same headers from an untrusted peer are not read at all.
+/// let ctx = resolver.resolve(Request::new("198.51.100.4", headers), &Identity::new())?;
+/// assert_eq!(ctx.source_ip().unwrap().to_string(), "198.51.100.4");
+/// assert_eq!(ctx.reason(), Reason::PeerUntrusted);
+/// # Ok::<(), secctx::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Resolver {
+    inner: Arc<Inner>,
+}
+
+impl Default for Resolver {
+    /// A resolver for [`Config::default`]: no proxy trusted.
+    fn default() -> Self {
+        Resolver::new(&Config::default())
+    }
+}
+
+/// What the single header pass collects.
+#[derive(Default)]
+struct Scan<'a> {
+    chain: Vec<&'a str>,
+    client_count: u32,
+    client: Option<&'a str>,
+    fdid_count: u32,
+    fdid: Option<&'a str>,
+    easy: EasyAuthHeaders<'a>,
+    source: Vec<(usize, &'a str)>,
+}
+
+enum WalkEnd {
+    Client(IpAddr, Reason),
+    Absent(Reason),
+}
+
+impl Resolver {
+    /// Compiles a resolver from a validated configuration.
+    ///
+    /// ```
+    /// let config = secctx::Config::from_json(r#"{"preset": "private_ingress"}"#)?;
+    /// let resolver = secctx::Resolver::new(&config);
+    /// assert_eq!(resolver.config(), &config);
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
+    pub fn new(config: &Config) -> Resolver {
+        let chain_kind = if config.forwarded_header().eq_ignore_ascii_case("forwarded") {
+            ChainKind::Forwarded
+        } else {
+            ChainKind::List
+        };
+        let source = config
+            .request_headers()
+            .iter()
+            .map(|name| (name.to_ascii_lowercase().into_boxed_str(), Arc::from(canonical_name(name))))
+            .collect();
+        Resolver {
+            inner: Arc::new(Inner {
+                chain: config.forwarded_header().to_ascii_lowercase().into_boxed_str(),
+                chain_kind,
+                client: config.client_ip_header().map(|n| n.to_ascii_lowercase().into_boxed_str()),
+                source,
+                config: config.clone(),
+            }),
+        }
+    }
+
+    /// Parses the configuration document and compiles a resolver.
+    ///
+    /// ```
+    /// let err = secctx::Resolver::from_json(r#"{"trusted_proxies": "10.0.0.0/8"}"#).unwrap_err();
+    /// assert_eq!(err.kind().as_str(), "invalid_config");
+    /// ```
+    pub fn from_json(json: &str) -> Result<Resolver> {
+        Ok(Resolver::new(&Config::from_json(json)?))
+    }
+
+    /// The configuration this resolver was compiled from.
+    ///
+    /// ```
+    /// assert_eq!(secctx::Resolver::default().config().max_hops(), 20);
+    /// ```
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Resolves one request: `source_ip` by SPEC section 4, identity by section 6, and the
+    /// allow-listed headers by section 5. Fails only with `invalid_identity`.
+    ///
+    /// ```
+    /// use secctx::{Peer, Identity, Request, Resolver};
+    /// let resolver = Resolver::from_json(r#"{"trusted_proxies": ["loopback"], "forwarded_header": "Forwarded"}"#)?;
+    /// let headers = [("Forwarded", r#"for="[2001:db8::17]:4711";proto=https"#)];
+    /// let ctx = resolver.resolve(Request::new("127.0.0.1:9000", headers), &Identity::new())?;
+    /// assert_eq!(ctx.source_ip().unwrap().to_string(), "2001:db8::17");
+    ///
+    /// let err = resolver.resolve(Request::new(Peer::Unknown, []), &Identity::new().end_user_id_type("github")).unwrap_err();
+    /// assert_eq!(err.kind().as_str(), "invalid_identity");
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
+    pub fn resolve<'a, H>(&self, request: Request<'a, H>, identity: &Identity<'_>) -> Result<SecurityContext>
+    where
+        H: IntoIterator<Item = (&'a str, &'a str)>,
+    {
+        self.run(request, identity, None)
+    }
+
+    /// Resolves one request and records how: every hop visited, which entry trusted the peer,
+    /// which headers were forwarded and which were dropped as sensitive. Slower than
+    /// [`resolve`](Self::resolve); meant for `secctx explain` and debugging.
+    ///
+    /// ```
+    /// use secctx::{Identity, Request, Resolver};
+    /// let resolver = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"]}"#)?;
+    /// let headers = [("X-Forwarded-For", "203.0.113.7, 10.1.1.1"), ("Authorization", "Bearer x")];
+    /// let ex = resolver.explain(Request::new("10.0.0.2", headers), &Identity::new())?;
+    /// assert_eq!(ex.hops.len(), 2);
+    /// assert_eq!(ex.hops[0].verdict, "trusted");
+    /// assert_eq!(ex.hops[1].verdict, "client");
+    /// assert_eq!(ex.dropped_headers, ["Authorization"]);
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
+    pub fn explain<'a, H>(&self, request: Request<'a, H>, identity: &Identity<'_>) -> Result<Explanation>
+    where
+        H: IntoIterator<Item = (&'a str, &'a str)>,
+    {
+        let mut trace = Trace::default();
+        let context = self.run(request, identity, Some(&mut trace))?;
+        let cfg = &self.inner.config;
+        let peer_trusted_by = context.peer.and_then(|p| cfg.trusted.matching(p)).map(str::to_string);
+        let header = match context.reason {
+            Reason::PeerUnknown | Reason::PeerUntrusted | Reason::FrontDoorIdMismatch => None,
+            Reason::ClientIpHeader
+            | Reason::ClientIpHeaderMissing
+            | Reason::ClientIpHeaderRepeated
+            | Reason::ClientIpHeaderInvalid => cfg.client_ip_header().map(str::to_string),
+            _ => Some(cfg.forwarded_header().to_string()),
+        };
+        Ok(Explanation {
+            peer: context.peer.map(|p| p.to_string()),
+            peer_trusted_by,
+            header,
+            hops: trace.hops,
+            forwarded_headers: context.source_request_headers().map(|(n, _)| n.to_string()).collect(),
+            dropped_headers: trace.dropped,
+            context,
+        })
+    }
+
+    fn run<'a, H>(
+        &self,
+        request: Request<'a, H>,
+        identity: &Identity<'_>,
+        mut trace: Option<&mut Trace>,
+    ) -> Result<SecurityContext>
+    where
+        H: IntoIterator<Item = (&'a str, &'a str)>,
+    {
+        let inner = &*self.inner;
+        let cfg = &inner.config;
+        let explicit_id = non_empty(identity.end_user_id);
+        let explicit_type = non_empty(identity.end_user_id_type).map(str::parse::<EndUserIdType>).transpose()?;
+        let use_easy_auth = cfg.trust_easy_auth() && explicit_id.is_none();
+
+        let scan = self.scan(request.headers, use_easy_auth, trace.as_deref_mut());
+        let peer = request.peer.address();
+        let (source_ip, reason) = self.client_ip(peer, &scan, trace.as_deref_mut());
+
+        // Identity (SPEC section 6).
+        let (end_user_id, end_user_id_type, end_user_tenant_id, identity_source, easy_auth_note) =
+            if let Some(id) = explicit_id {
+                (
+                    Some(id.to_string()),
+                    explicit_type,
+                    non_empty(identity.end_user_tenant_id).map(str::to_string),
+                    IdentitySource::Explicit,
+                    None,
+                )
+            } else {
+                let derived = if use_easy_auth { easy_auth(&scan.easy) } else { Default::default() };
+                let explicit_tenant = non_empty(identity.end_user_tenant_id);
+                let source = if derived.id.is_some() {
+                    IdentitySource::EasyAuth
+                } else if explicit_type.is_some() || explicit_tenant.is_some() {
+                    IdentitySource::Explicit
+                } else {
+                    IdentitySource::None
+                };
+                (
+                    derived.id,
+                    explicit_type.or(derived.id_type),
+                    explicit_tenant.map(str::to_string).or(derived.tenant),
+                    source,
+                    derived.note,
+                )
+            };
+        let application_name = non_empty(identity.application_name).or(cfg.application_name()).map(str::to_string);
+
+        // SourceRequestHeaders (SPEC section 5), in allow-list order.
+        let mut source_request_headers = Vec::new();
+        if !scan.source.is_empty() {
+            for (slot, (_, out_name)) in inner.source.iter().enumerate() {
+                let mut joined: Option<String> = None;
+                for &(s, value) in &scan.source {
+                    if s == slot {
+                        match &mut joined {
+                            None => joined = Some(value.to_string()),
+                            Some(j) => {
+                                if j.len() <= MAX_SOURCE_HEADER_BYTES {
+                                    j.push_str(", ");
+                                    j.push_str(value);
+                                }
+                            }
+                        }
+                    }
+                }
+                if let Some(mut value) = joined {
+                    truncate_at_char_boundary(&mut value, MAX_SOURCE_HEADER_BYTES);
+                    source_request_headers.push((Arc::clone(out_name), value));
+                }
+            }
+        }
+
+        Ok(SecurityContext {
+            application_name,
+            end_user_id,
+            end_user_id_type,
+            end_user_tenant_id,
+            source_ip,
+            peer,
+            source_request_headers,
+            reason,
+            identity_source,
+            easy_auth_note,
+        })
+    }
+
+    /// One pass over the headers, keeping only what the configuration asks about.
+    fn scan<'a, H>(&self, headers: H, easy_auth: bool, mut trace: Option<&mut Trace>) -> Scan<'a>
+    where
+        H: IntoIterator<Item = (&'a str, &'a str)>,
+    {
+        let inner = &*self.inner;
+        let want_chain = inner.client.is_none();
+        let want_fdid = inner.config.front_door_id().is_some();
+        let mut scan = Scan::default();
+        let mut easy_counts = [0u8; 3];
+        for (name, value) in headers {
+            if want_chain && name.eq_ignore_ascii_case(&inner.chain) {
+                scan.chain.push(value);
+            }
+            if let Some(client) = &inner.client {
+                if name.eq_ignore_ascii_case(client) {
+                    scan.client_count += 1;
+                    scan.client.get_or_insert(value);
+                }
+            }
+            if want_fdid && name.eq_ignore_ascii_case("x-azure-fdid") {
+                scan.fdid_count += 1;
+                scan.fdid.get_or_insert(value);
+            }
+            if easy_auth && name.len() >= 21 && name.as_bytes()[..21].eq_ignore_ascii_case(b"x-ms-client-principal") {
+                let (slot, field) = match &name.as_bytes()[21..] {
+                    b"" => (0, &mut scan.easy.principal),
+                    suffix if suffix.eq_ignore_ascii_case(b"-id") => (1, &mut scan.easy.id),
+                    suffix if suffix.eq_ignore_ascii_case(b"-idp") => (2, &mut scan.easy.idp),
+                    _ => (3, &mut None),
+                };
+                if slot < 3 {
+                    easy_counts[slot] += 1;
+                    if easy_counts[slot] > 1 {
+                        scan.easy.repeated = true;
+                    }
+                    field.get_or_insert(value);
+                }
+            }
+            for (slot, (lower, _)) in inner.source.iter().enumerate() {
+                if name.eq_ignore_ascii_case(lower) {
+                    scan.source.push((slot, value));
+                }
+            }
+            if let Some(t) = trace.as_deref_mut() {
+                if is_denied_header(name) && !t.dropped.iter().any(|d| d.eq_ignore_ascii_case(name)) {
+                    t.dropped.push(name.to_string());
+                }
+            }
+        }
+        scan
+    }
+
+    /// SPEC section 4.
+    fn client_ip(&self, peer: Option<IpAddr>, scan: &Scan<'_>, trace: Option<&mut Trace>) -> (Option<IpAddr>, Reason) {
+        let inner = &*self.inner;
+        let cfg = &inner.config;
+        let Some(peer) = peer else {
+            return (None, Reason::PeerUnknown);
+        };
+        if !cfg.trusted.contains(peer) {
+            return (Some(peer), Reason::PeerUntrusted);
+        }
+        if let Some(id) = cfg.front_door_id() {
+            if scan.fdid_count != 1 || scan.fdid.map(trim_ows) != Some(id) {
+                return (Some(peer), Reason::FrontDoorIdMismatch);
+            }
+        }
+        if inner.client.is_some() {
+            return match (scan.client_count, scan.client) {
+                (0, _) | (_, None) => (None, Reason::ClientIpHeaderMissing),
+                (1, Some(value)) => match parse_address(value) {
+                    Some(ip) => (Some(ip), Reason::ClientIpHeader),
+                    None => (None, Reason::ClientIpHeaderInvalid),
+                },
+                _ => (None, Reason::ClientIpHeaderRepeated),
+            };
+        }
+        if scan.chain.is_empty() {
+            return (Some(peer), Reason::NoForwardedHeader);
+        }
+        let total: usize = scan.chain.iter().map(|v| v.len()).sum::<usize>() + 2 * (scan.chain.len() - 1);
+        if total > MAX_CHAIN_BYTES {
+            return (None, Reason::HeaderTooLarge { limit: MAX_CHAIN_BYTES });
+        }
+        let mut walk =
+            Walk { trusted: &cfg.trusted, max_hops: cfg.max_hops(), hop: 0, passed: 0, leftmost: None, trace };
+        let end = match inner.chain_kind {
+            ChainKind::List => {
+                let mut end = None;
+                'outer: for value in scan.chain.iter().rev() {
+                    for entry in value.rsplit(',') {
+                        if let Some(e) = walk.step(entry, parse_address(entry).ok_or("not an IP address")) {
+                            end = Some(e);
+                            break 'outer;
+                        }
+                    }
+                }
+                end
+            }
+            ChainKind::Forwarded => {
+                let mut elements = Vec::new();
+                for value in &scan.chain {
+                    split_elements(value, &mut elements);
+                }
+                elements
+                    .iter()
+                    .rev()
+                    .find_map(|element| walk.step(element, element_node(element).map_err(|p| p.describe())))
+            }
+        };
+        match end {
+            Some(WalkEnd::Client(ip, reason)) => (Some(ip), reason),
+            Some(WalkEnd::Absent(reason)) => (None, reason),
+            None => (walk.leftmost, Reason::AllTrusted { hops: walk.hop }),
+        }
+    }
+}
+
+struct Walk<'t, 'r> {
+    trusted: &'r IpSet,
+    max_hops: u32,
+    hop: u32,
+    passed: u32,
+    leftmost: Option<IpAddr>,
+    trace: Option<&'t mut Trace>,
+}
+
+impl Walk<'_, '_> {
+    /// Visits one entry (right to left); `Some` ends the walk.
+    #[inline]
+    fn step(&mut self, entry: &str, parsed: std::result::Result<IpAddr, &'static str>) -> Option<WalkEnd> {
+        self.hop += 1;
+        let hop = self.hop;
+        let mut label = None;
+        let end = match parsed {
+            Err(_) => Some(WalkEnd::Absent(Reason::InvalidEntry { hop })),
+            Ok(ip) => match self.trusted.matching(ip) {
+                Some(l) => {
+                    label = Some(l);
+                    self.passed += 1;
+                    self.leftmost = Some(ip);
+                    (self.passed > self.max_hops)
+                        .then_some(WalkEnd::Absent(Reason::TooManyHops { max_hops: self.max_hops }))
+                }
+                None => Some(WalkEnd::Client(ip, Reason::ChosenAtHop { hop })),
+            },
+        };
+        if let Some(t) = self.trace.as_deref_mut() {
+            let (verdict, detail) = match (parsed, label) {
+                (Err(problem), _) => ("invalid", problem.to_string()),
+                (Ok(_), Some(l)) if end.is_some() => {
+                    ("trusted", format!("in trusted_proxies ({l}), one more than max_hops"))
+                }
+                (Ok(_), Some(l)) => ("trusted", format!("in trusted_proxies ({l})")),
+                (Ok(_), None) => ("client", "not in trusted_proxies".to_string()),
+            };
+            t.hops.push(Hop {
+                hop,
+                entry: trim_ows(entry).to_string(),
+                address: parsed.ok().map(|ip| ip.to_string()),
+                verdict,
+                detail,
+            });
+        }
+        end
+    }
+}
+
+#[derive(Default)]
+struct Trace {
+    hops: Vec<Hop>,
+    dropped: Vec<String>,
+}
+
+fn non_empty(s: Option<&str>) -> Option<&str> {
+    s.filter(|s| !s.is_empty())
+}
