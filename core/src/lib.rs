@@ -56,6 +56,7 @@ mod error;
 mod forwarded;
 mod headers;
 mod identity;
+pub mod inspect;
 mod preset;
 mod resolve;
 
