@@ -200,14 +200,12 @@ pub fn compare(expect: &Value, got: &Value) -> Result<(), String> {
     } else {
         for key in ["user_security_context", "user", "user_error"] {
             let want = expect.get(key);
-            if key == "user_security_context" || want.is_some() {
-                if got.get(key) != want {
-                    problems.push(format!(
-                        "{key}: expected {}, got {}",
-                        want.map_or("nothing".to_string(), Value::to_string),
-                        got.get(key).map_or_else(|| summary(got), Value::to_string)
-                    ));
-                }
+            if (key == "user_security_context" || want.is_some()) && got.get(key) != want {
+                problems.push(format!(
+                    "{key}: expected {}, got {}",
+                    want.map_or("nothing".to_string(), Value::to_string),
+                    got.get(key).map_or_else(|| summary(got), Value::to_string)
+                ));
             }
         }
     }

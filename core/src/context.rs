@@ -29,7 +29,7 @@ use crate::resolve::Reason;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SecurityContext {
-    pub(crate) application_name: Option<String>,
+    pub(crate) application_name: Option<Arc<str>>,
     pub(crate) end_user_id: Option<String>,
     pub(crate) end_user_id_type: Option<EndUserIdType>,
     pub(crate) end_user_tenant_id: Option<String>,
@@ -109,7 +109,7 @@ impl SecurityContext {
         obj.opt_str("end_user_id", self.end_user_id.as_deref());
         obj.opt_str("end_user_tenant_id", self.end_user_tenant_id.as_deref());
         if let Some(ip) = self.source_ip {
-            obj.display("source_ip", ip);
+            obj.ip("source_ip", ip);
         }
         obj.end();
         out
@@ -143,7 +143,7 @@ impl SecurityContext {
         obj.opt_str("EndUserIdType", self.end_user_id_type.map(EndUserIdType::as_str));
         obj.opt_str("EndUserTenantId", self.end_user_tenant_id.as_deref());
         if let Some(ip) = self.peer {
-            obj.display("SourceIP", ip);
+            obj.ip("SourceIP", ip);
         }
         if !self.source_request_headers.is_empty() {
             obj.key("SourceRequestHeaders");
@@ -203,7 +203,7 @@ impl Serialize for SecurityContext {
     /// reason and where the identity came from.
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("application_name", &self.application_name)?;
+        map.serialize_entry("application_name", &self.application_name.as_deref())?;
         map.serialize_entry("end_user_id", &self.end_user_id)?;
         map.serialize_entry("end_user_id_type", &self.end_user_id_type.map(EndUserIdType::as_str))?;
         map.serialize_entry("end_user_tenant_id", &self.end_user_tenant_id)?;
@@ -389,16 +389,63 @@ impl<'a> JsonObject<'a> {
         }
     }
 
-    fn display(&mut self, key: &str, value: impl fmt::Display) {
-        use fmt::Write;
+    fn ip(&mut self, key: &str, ip: IpAddr) {
         self.key(key);
         self.out.push('"');
-        let _ = write!(self.out, "{value}");
+        push_ip(self.out, ip);
         self.out.push('"');
     }
 
     fn end(self) {
         self.out.push('}');
+    }
+}
+
+/// Whether any byte is a control character, `"` or `\`; eight bytes at a time.
+#[inline]
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    #[inline]
+    fn has_zero(x: u64) -> bool {
+        x.wrapping_sub(ONES) & !x & HIGHS != 0
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // A byte below 0x20 (high bit clear) gives a borrow into its high bit.
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGHS != 0;
+        if below_space || has_zero(x ^ (ONES * u64::from(b'"'))) || has_zero(x ^ (ONES * u64::from(b'\\'))) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+/// Appends an address in canonical text (IPv4 without the formatting machinery: it is the
+/// common case on the hot path).
+pub(crate) fn push_ip(out: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                if octet >= 100 {
+                    out.push(char::from(b'0' + octet / 100));
+                }
+                if octet >= 10 {
+                    out.push(char::from(b'0' + octet / 10 % 10));
+                }
+                out.push(char::from(b'0' + octet % 10));
+            }
+        }
+        IpAddr::V6(v6) => {
+            use fmt::Write;
+            let _ = write!(out, "{v6}");
+        }
     }
 }
 
@@ -408,6 +455,11 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     let bytes = s.as_bytes();
+    if !needs_escape(bytes) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let short = match b {
@@ -438,6 +490,32 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn needs_escape_agrees_with_a_byte_loop() {
+        let mut samples: Vec<Vec<u8>> = vec![b"plain text that is long enough".to_vec()];
+        for b in 0u8..=255 {
+            for pos in 0..17 {
+                let mut v = vec![b'a'; 17];
+                v[pos] = b;
+                samples.push(v);
+            }
+        }
+        for v in samples {
+            let slow = v.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+            assert_eq!(needs_escape(&v), slow, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn ip_text_matches_display() {
+        for ip in ["0.0.0.1", "9.10.99.100", "255.255.255.255", "203.0.113.7", "2001:db8::1"] {
+            let ip: IpAddr = ip.parse().unwrap();
+            let mut s = String::new();
+            push_ip(&mut s, ip);
+            assert_eq!(s, ip.to_string());
+        }
+    }
 
     #[test]
     fn escaping_matches_serde_json() {

@@ -299,6 +299,7 @@ struct Inner {
     chain_kind: ChainKind,
     client: Option<Box<str>>,
     source: Vec<(Box<str>, Arc<str>)>,
+    application_name: Option<Arc<str>>,
 }
 
 /// Resolves requests under one [`Config`]: compiled once, immutable, `Send + Sync`; `clone`
@@ -375,6 +376,7 @@ impl Resolver {
                 chain_kind,
                 client: config.client_ip_header().map(|n| n.to_ascii_lowercase().into_boxed_str()),
                 source,
+                application_name: config.application_name().map(Arc::from),
                 config: config.clone(),
             }),
         }
@@ -479,7 +481,7 @@ impl Resolver {
 
         let scan = self.scan(request.headers, use_easy_auth, trace.as_deref_mut());
         let peer = request.peer.address();
-        let (source_ip, reason) = self.client_ip(peer, &scan, trace.as_deref_mut());
+        let (source_ip, reason) = self.client_ip(peer, &scan, trace);
 
         // Identity (SPEC section 6).
         let (end_user_id, end_user_id_type, end_user_tenant_id, identity_source, easy_auth_note) =
@@ -509,7 +511,10 @@ impl Resolver {
                     derived.note,
                 )
             };
-        let application_name = non_empty(identity.application_name).or(cfg.application_name()).map(str::to_string);
+        let application_name = match non_empty(identity.application_name) {
+            Some(name) => Some(Arc::from(name)),
+            None => inner.application_name.clone(),
+        };
 
         // SourceRequestHeaders (SPEC section 5), in allow-list order.
         let mut source_request_headers = Vec::new();
@@ -517,16 +522,18 @@ impl Resolver {
             for (slot, (_, out_name)) in inner.source.iter().enumerate() {
                 let mut joined: Option<String> = None;
                 for &(s, value) in &scan.source {
-                    if s == slot {
-                        match &mut joined {
-                            None => joined = Some(value.to_string()),
-                            Some(j) => {
-                                if j.len() <= MAX_SOURCE_HEADER_BYTES {
-                                    j.push_str(", ");
-                                    j.push_str(value);
-                                }
-                            }
+                    if s != slot {
+                        continue;
+                    }
+                    // Copy no more than the cap (plus one character, so the cut is detectable).
+                    let value = prefix_at_most(value, MAX_SOURCE_HEADER_BYTES + 4);
+                    match &mut joined {
+                        None => joined = Some(value.to_string()),
+                        Some(j) if j.len() <= MAX_SOURCE_HEADER_BYTES => {
+                            j.push_str(", ");
+                            j.push_str(value);
                         }
+                        Some(_) => break,
                     }
                 }
                 if let Some(mut value) = joined {
@@ -558,7 +565,7 @@ impl Resolver {
         let inner = &*self.inner;
         let want_chain = inner.client.is_none();
         let want_fdid = inner.config.front_door_id().is_some();
-        let mut scan = Scan::default();
+        let mut scan = Scan { source: Vec::with_capacity(inner.source.len().min(8)), ..Scan::default() };
         let mut easy_counts = [0u8; 3];
         for (name, value) in headers {
             if want_chain && name.eq_ignore_ascii_case(&inner.chain) {
@@ -641,7 +648,7 @@ impl Resolver {
             ChainKind::List => {
                 let mut end = None;
                 'outer: for value in scan.chain.iter().rev() {
-                    for entry in value.rsplit(',') {
+                    for entry in RSplitCommas::new(value) {
                         if let Some(e) = walk.step(entry, parse_address(entry).ok_or("not an IP address")) {
                             end = Some(e);
                             break 'outer;
@@ -719,12 +726,70 @@ impl Walk<'_, '_> {
     }
 }
 
+/// `value.rsplit(',')`, but a plain byte loop: several times faster on long lists.
+struct RSplitCommas<'a> {
+    value: &'a str,
+    end: Option<usize>,
+}
+
+impl<'a> RSplitCommas<'a> {
+    fn new(value: &'a str) -> Self {
+        RSplitCommas { value, end: Some(value.len()) }
+    }
+}
+
+impl<'a> Iterator for RSplitCommas<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        let end = self.end?;
+        let bytes = &self.value.as_bytes()[..end];
+        match bytes.iter().rposition(|&c| c == b',') {
+            Some(comma) => {
+                self.end = Some(comma);
+                Some(&self.value[comma + 1..end])
+            }
+            None => {
+                self.end = None;
+                Some(&self.value[..end])
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct Trace {
     hops: Vec<Hop>,
     dropped: Vec<String>,
 }
 
+/// The longest prefix of `s` of at most `max` bytes that ends at a character boundary.
+fn prefix_at_most(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut cut = max;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &s[..cut]
+}
+
 fn non_empty(s: Option<&str>) -> Option<&str> {
     s.filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RSplitCommas;
+
+    #[test]
+    fn rsplit_commas_matches_std() {
+        for s in ["", ",", "a", "a,b", ",a,,b,", " 1.2.3.4 , 5.6.7.8"] {
+            let ours: Vec<&str> = RSplitCommas::new(s).collect();
+            let std: Vec<&str> = s.rsplit(',').collect();
+            assert_eq!(ours, std, "{s:?}");
+        }
+    }
 }
