@@ -70,6 +70,11 @@ pub use identity::{EasyAuthNote, EndUserIdType, Identity, IdentitySource, MAX_PR
 pub use preset::{CLOUDFLARE_RANGES, CLOUDFLARE_RANGES_DATE, Preset};
 pub use resolve::{Explanation, Hop, MAX_CHAIN_BYTES, MAX_SOURCE_HEADER_BYTES, Peer, Reason, Request, Resolver};
 
+// The README's Rust examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 /// The version of this library.
 ///
 /// ```
