@@ -3,10 +3,12 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-# Binding surfaces, each with its own Makefile providing `test` and `demo`.
+# Binding surfaces, each with its own Makefile providing `test` and `demo`. The core and the CLI
+# are tested by `cargo test --workspace`; the CLI's demo comes first in `make demo`.
 SURFACES :=
+DEMOS := cli $(SURFACES)
 
-.PHONY: all build test demo lint test-rust bench fuzz $(addprefix test-,$(SURFACES)) $(addprefix demo-,$(SURFACES))
+.PHONY: all build test demo lint test-rust bench fuzz $(addprefix test-,$(SURFACES)) $(addprefix demo-,$(DEMOS))
 
 all: build
 
@@ -29,9 +31,9 @@ $(addprefix test-,$(SURFACES)): test-%: build
 
 ## make demo: build, start the mock Azure OpenAI endpoint, resolve a request through a
 ## simulated proxy chain and send a chat completion carrying the context.
-demo: build $(addprefix demo-,$(SURFACES))
+demo: build $(addprefix demo-,$(DEMOS))
 
-$(addprefix demo-,$(SURFACES)): demo-%: build
+$(addprefix demo-,$(DEMOS)): demo-%: build
 	$(MAKE) -C $* demo
 
 ## make bench: the core benchmarks (see docs/BENCHMARKS.md).
