@@ -12,8 +12,16 @@ use crate::headers::{DEFAULT_REQUEST_HEADERS, is_denied_header, is_token};
 use crate::preset::Preset;
 
 /// The default `forwarded_header`.
+///
+/// ```
+/// assert_eq!(secctx::Config::default().forwarded_header(), secctx::DEFAULT_FORWARDED_HEADER);
+/// ```
 pub const DEFAULT_FORWARDED_HEADER: &str = "X-Forwarded-For";
 /// The default `max_hops`.
+///
+/// ```
+/// assert_eq!(secctx::Config::default().max_hops(), secctx::DEFAULT_MAX_HOPS);
+/// ```
 pub const DEFAULT_MAX_HOPS: u32 = 20;
 
 const KEYS: [&str; 9] = [
@@ -255,6 +263,12 @@ impl Serialize for Config {
 /// Setters record explicit values; [`build`](ConfigBuilder::build) fills the rest from the
 /// preset, then from the defaults, and validates everything.
 #[derive(Clone, Debug, Default)]
+///
+/// ```
+/// let config = secctx::Config::builder().trusted_proxies(["loopback"]).max_hops(2).build()?;
+/// assert_eq!(config.max_hops(), 2);
+/// # Ok::<(), secctx::Error>(())
+/// ```
 pub struct ConfigBuilder {
     application_name: Option<String>,
     trusted_proxies: Option<Vec<String>>,

@@ -25,6 +25,10 @@ use serde_json::{Map, Value, json};
 use crate::{Identity, Request, Resolver};
 
 /// The environment variable naming the corpus directory to run instead of the default.
+///
+/// ```
+/// assert_eq!(secctx::conformance::VECTORS_ENV, "SECCTX_VECTORS");
+/// ```
 pub const VECTORS_ENV: &str = "SECCTX_VECTORS";
 
 /// The corpus directory: `$SECCTX_VECTORS` when set and non-empty, else `default`.

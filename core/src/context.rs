@@ -43,51 +43,140 @@ pub struct SecurityContext {
 
 impl SecurityContext {
     /// The application's name (per request, else the configuration's).
+    ///
+    /// ```
+    /// use secctx::{Identity, Request, Resolver};
+    /// let resolver = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"], "application_name": "chat", "request_headers": ["User-Agent"]}"#)?;
+    /// let headers = [("X-Forwarded-For", "203.0.113.7"), ("User-Agent", "curl/8")];
+    /// let ctx = resolver.resolve(Request::new("10.0.0.2", headers), &Identity::new().end_user_id("u1").end_user_id_type("google").end_user_tenant_id("t1"))?;
+    /// assert_eq!(ctx.application_name(), Some("chat"));
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
     pub fn application_name(&self) -> Option<&str> {
         self.application_name.as_deref()
     }
 
     /// The end user's id.
+    ///
+    /// ```
+    /// use secctx::{Identity, Request, Resolver};
+    /// let resolver = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"], "application_name": "chat", "request_headers": ["User-Agent"]}"#)?;
+    /// let headers = [("X-Forwarded-For", "203.0.113.7"), ("User-Agent", "curl/8")];
+    /// let ctx = resolver.resolve(Request::new("10.0.0.2", headers), &Identity::new().end_user_id("u1").end_user_id_type("google").end_user_tenant_id("t1"))?;
+    /// assert_eq!(ctx.end_user_id(), Some("u1"));
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
     pub fn end_user_id(&self) -> Option<&str> {
         self.end_user_id.as_deref()
     }
 
     /// The kind of identity provider behind the id.
+    ///
+    /// ```
+    /// use secctx::{Identity, Request, Resolver};
+    /// let resolver = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"], "application_name": "chat", "request_headers": ["User-Agent"]}"#)?;
+    /// let headers = [("X-Forwarded-For", "203.0.113.7"), ("User-Agent", "curl/8")];
+    /// let ctx = resolver.resolve(Request::new("10.0.0.2", headers), &Identity::new().end_user_id("u1").end_user_id_type("google").end_user_tenant_id("t1"))?;
+    /// assert_eq!(ctx.end_user_id_type(), Some(secctx::EndUserIdType::Google));
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
     pub fn end_user_id_type(&self) -> Option<EndUserIdType> {
         self.end_user_id_type
     }
 
     /// The end user's tenant id.
+    ///
+    /// ```
+    /// use secctx::{Identity, Request, Resolver};
+    /// let resolver = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"], "application_name": "chat", "request_headers": ["User-Agent"]}"#)?;
+    /// let headers = [("X-Forwarded-For", "203.0.113.7"), ("User-Agent", "curl/8")];
+    /// let ctx = resolver.resolve(Request::new("10.0.0.2", headers), &Identity::new().end_user_id("u1").end_user_id_type("google").end_user_tenant_id("t1"))?;
+    /// assert_eq!(ctx.end_user_tenant_id(), Some("t1"));
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
     pub fn end_user_tenant_id(&self) -> Option<&str> {
         self.end_user_tenant_id.as_deref()
     }
 
     /// The original client's address (SPEC section 4), canonical; absent when it cannot be known.
+    ///
+    /// ```
+    /// use secctx::{Identity, Request, Resolver};
+    /// let resolver = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"], "application_name": "chat", "request_headers": ["User-Agent"]}"#)?;
+    /// let headers = [("X-Forwarded-For", "203.0.113.7"), ("User-Agent", "curl/8")];
+    /// let ctx = resolver.resolve(Request::new("10.0.0.2", headers), &Identity::new().end_user_id("u1").end_user_id_type("google").end_user_tenant_id("t1"))?;
+    /// assert_eq!(ctx.source_ip().map(|ip| ip.to_string()).as_deref(), Some("203.0.113.7"));
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
     pub fn source_ip(&self) -> Option<IpAddr> {
         self.source_ip
     }
 
     /// The immediate peer's address, canonical (the legacy `SourceIP`).
+    ///
+    /// ```
+    /// use secctx::{Identity, Request, Resolver};
+    /// let resolver = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"], "application_name": "chat", "request_headers": ["User-Agent"]}"#)?;
+    /// let headers = [("X-Forwarded-For", "203.0.113.7"), ("User-Agent", "curl/8")];
+    /// let ctx = resolver.resolve(Request::new("10.0.0.2", headers), &Identity::new().end_user_id("u1").end_user_id_type("google").end_user_tenant_id("t1"))?;
+    /// assert_eq!(ctx.peer().map(|ip| ip.to_string()).as_deref(), Some("10.0.0.2"));
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
     pub fn peer(&self) -> Option<IpAddr> {
         self.peer
     }
 
     /// The allow-listed request headers (the legacy `SourceRequestHeaders`), in allow-list order.
+    ///
+    /// ```
+    /// use secctx::{Identity, Request, Resolver};
+    /// let resolver = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"], "application_name": "chat", "request_headers": ["User-Agent"]}"#)?;
+    /// let headers = [("X-Forwarded-For", "203.0.113.7"), ("User-Agent", "curl/8")];
+    /// let ctx = resolver.resolve(Request::new("10.0.0.2", headers), &Identity::new().end_user_id("u1").end_user_id_type("google").end_user_tenant_id("t1"))?;
+    /// assert_eq!(ctx.source_request_headers().collect::<Vec<_>>(), [("User-Agent", "curl/8")]);
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
     pub fn source_request_headers(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
         self.source_request_headers.iter().map(|(n, v)| (&**n, v.as_str()))
     }
 
     /// Why `source_ip` is what it is.
+    ///
+    /// ```
+    /// use secctx::{Identity, Request, Resolver};
+    /// let resolver = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"], "application_name": "chat", "request_headers": ["User-Agent"]}"#)?;
+    /// let headers = [("X-Forwarded-For", "203.0.113.7"), ("User-Agent", "curl/8")];
+    /// let ctx = resolver.resolve(Request::new("10.0.0.2", headers), &Identity::new().end_user_id("u1").end_user_id_type("google").end_user_tenant_id("t1"))?;
+    /// assert_eq!(ctx.reason(), secctx::Reason::ChosenAtHop { hop: 1 });
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
     pub fn reason(&self) -> Reason {
         self.reason
     }
 
     /// Where the end user's identity came from.
+    ///
+    /// ```
+    /// use secctx::{Identity, Request, Resolver};
+    /// let resolver = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"], "application_name": "chat", "request_headers": ["User-Agent"]}"#)?;
+    /// let headers = [("X-Forwarded-For", "203.0.113.7"), ("User-Agent", "curl/8")];
+    /// let ctx = resolver.resolve(Request::new("10.0.0.2", headers), &Identity::new().end_user_id("u1").end_user_id_type("google").end_user_tenant_id("t1"))?;
+    /// assert_eq!(ctx.identity_source(), secctx::IdentitySource::Explicit);
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
     pub fn identity_source(&self) -> IdentitySource {
         self.identity_source
     }
 
     /// Set when Easy Auth headers were present but (partly) ignored.
+    ///
+    /// ```
+    /// use secctx::{EasyAuthNote, Identity, Request, Resolver};
+    /// let resolver = Resolver::from_json(r#"{"trust_easy_auth": true}"#)?;
+    /// let ctx = resolver.resolve(Request::new("169.254.0.1", [("X-MS-CLIENT-PRINCIPAL", "%%%")]), &Identity::new())?;
+    /// assert_eq!(ctx.easy_auth_note(), Some(EasyAuthNote::Malformed("not valid base64")));
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
     pub fn easy_auth_note(&self) -> Option<EasyAuthNote> {
         self.easy_auth_note
     }
@@ -264,6 +353,11 @@ pub enum WireFormat {
 
 impl WireFormat {
     /// Chooses the format for an api-version; anything unrecognised is `invalid_api_version`.
+    ///
+    /// ```
+    /// assert_eq!(secctx::WireFormat::for_api_version("latest")?, secctx::WireFormat::UserSecurityContext);
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
     pub fn for_api_version(api_version: &str) -> Result<WireFormat> {
         match api_version {
             "v1" | "latest" | "preview" => return Ok(WireFormat::UserSecurityContext),
@@ -334,21 +428,53 @@ pub struct BodyFields {
 
 impl BodyFields {
     /// The format chosen.
+    ///
+    /// ```
+    /// use secctx::{Identity, Peer, Request, Resolver, WireFormat};
+    /// let ctx = Resolver::default().resolve(Request::new(Peer::Unknown, []), &Identity::new().end_user_id("u1").end_user_id_type("aad"))?;
+    /// let fields = ctx.body_fields_for_api_version("2024-10-21")?;
+    /// assert_eq!(fields.format(), WireFormat::LegacyUser);
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
     pub fn format(&self) -> WireFormat {
         self.format
     }
 
     /// The field's name: `user_security_context` or `user`.
+    ///
+    /// ```
+    /// use secctx::{Identity, Peer, Request, Resolver, WireFormat};
+    /// let ctx = Resolver::default().resolve(Request::new(Peer::Unknown, []), &Identity::new().end_user_id("u1").end_user_id_type("aad"))?;
+    /// let fields = ctx.body_fields_for_api_version("2024-10-21")?;
+    /// assert_eq!(fields.field_name(), "user");
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
     pub fn field_name(&self) -> &'static str {
         self.format.field_name()
     }
 
     /// The field's value as JSON text: an object, or a JSON string holding the legacy document.
+    ///
+    /// ```
+    /// use secctx::{Identity, Peer, Request, Resolver, WireFormat};
+    /// let ctx = Resolver::default().resolve(Request::new(Peer::Unknown, []), &Identity::new().end_user_id("u1").end_user_id_type("aad"))?;
+    /// let fields = ctx.body_fields_for_api_version("2024-10-21")?;
+    /// assert_eq!(fields.value_json(), r#""{\"EndUserId\":\"u1\",\"EndUserIdType\":\"AAD\"}""#);
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
     pub fn value_json(&self) -> &str {
         &self.value_json
     }
 
     /// A JSON object holding just this field, ready to merge into a request body.
+    ///
+    /// ```
+    /// use secctx::{Identity, Peer, Request, Resolver, WireFormat};
+    /// let ctx = Resolver::default().resolve(Request::new(Peer::Unknown, []), &Identity::new().end_user_id("u1").end_user_id_type("aad"))?;
+    /// let fields = ctx.body_fields_for_api_version("2024-10-21")?;
+    /// assert_eq!(fields.to_json(), r#"{"user":"{\"EndUserId\":\"u1\",\"EndUserIdType\":\"AAD\"}"}"#);
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
     pub fn to_json(&self) -> String {
         let name = self.field_name();
         let mut out = String::with_capacity(name.len() + self.value_json.len() + 5);

@@ -117,4 +117,11 @@ impl Error {
 }
 
 /// `Result` with secctx's [`Error`].
+///
+/// ```
+/// fn config() -> secctx::Result<secctx::Config> {
+///     secctx::Config::from_json("{}")
+/// }
+/// assert!(config().is_ok());
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -8,6 +8,16 @@ use crate::headers::is_tchar;
 
 /// The most `;`-separated pairs one element may hold; an element with more is invalid. RFC 7239
 /// defines four parameters, so a legitimate element never comes near this.
+///
+/// ```
+/// use secctx::{Identity, Request, Resolver};
+/// let r = Resolver::from_json(r#"{"trusted_proxies": ["loopback"], "forwarded_header": "Forwarded"}"#)?;
+/// let pairs: Vec<String> = (0..=secctx::MAX_FORWARDED_PAIRS).map(|i| format!("p{i}=x")).collect();
+/// let element = format!("for=192.0.2.1;{}", pairs.join(";"));
+/// let ctx = r.resolve(Request::new("127.0.0.1", [("Forwarded", element.as_str())]), &Identity::new())?;
+/// assert_eq!(ctx.source_ip(), None);
+/// # Ok::<(), secctx::Error>(())
+/// ```
 pub const MAX_FORWARDED_PAIRS: usize = 16;
 
 /// Why an element does not yield a node address.

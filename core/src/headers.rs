@@ -41,6 +41,12 @@ pub const DENIED_REQUEST_HEADERS: [&str; 7] = [
 const DENIED_PREFIXES: [&str; 2] = ["x-ms-token-", "x-ms-client-principal"];
 
 /// Whether a header name is one secctx never forwards (see [`DENIED_REQUEST_HEADERS`]).
+///
+/// ```
+/// assert!(secctx::is_denied_header("Cookie"));
+/// assert!(secctx::is_denied_header("x-ms-client-principal-name"));
+/// assert!(!secctx::is_denied_header("X-Forwarded-For"));
+/// ```
 pub fn is_denied_header(name: &str) -> bool {
     DENIED_REQUEST_HEADERS.iter().any(|d| d.eq_ignore_ascii_case(name))
         || DENIED_PREFIXES

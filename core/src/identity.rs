@@ -12,6 +12,10 @@ use crate::error::{Error, ErrorKind};
 
 /// The largest `X-MS-CLIENT-PRINCIPAL` value that is decoded (bytes of base64); a larger one is
 /// treated as malformed.
+///
+/// ```
+/// assert_eq!(secctx::MAX_PRINCIPAL_BYTES, 16 * 1024);
+/// ```
 pub const MAX_PRINCIPAL_BYTES: usize = 16 * 1024;
 
 const OID_CLAIM: &str = "http://schemas.microsoft.com/identity/claims/objectidentifier";
@@ -182,6 +186,10 @@ pub enum IdentitySource {
 
 impl IdentitySource {
     /// A stable code: `none`, `explicit`, `easy_auth`.
+    ///
+    /// ```
+    /// assert_eq!(secctx::IdentitySource::Explicit.code(), "explicit");
+    /// ```
     pub const fn code(self) -> &'static str {
         match self {
             IdentitySource::None => "none",
@@ -219,6 +227,10 @@ pub enum EasyAuthNote {
 
 impl EasyAuthNote {
     /// A stable code: `easy_auth_malformed` or `easy_auth_repeated`.
+    ///
+    /// ```
+    /// assert_eq!(secctx::EasyAuthNote::Malformed("not valid JSON").code(), "easy_auth_malformed");
+    /// ```
     pub const fn code(self) -> &'static str {
         match self {
             EasyAuthNote::Malformed(_) => "easy_auth_malformed",

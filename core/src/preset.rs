@@ -4,6 +4,10 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The date on which [`CLOUDFLARE_RANGES`] was last compared with Cloudflare's published list.
+///
+/// ```
+/// assert_eq!(secctx::CLOUDFLARE_RANGES_DATE.len(), 10);
+/// ```
 pub const CLOUDFLARE_RANGES_DATE: &str = "2026-11-22";
 
 /// Cloudflare's published edge ranges (<https://www.cloudflare.com/ips-v4> and

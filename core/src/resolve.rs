@@ -18,10 +18,27 @@ use crate::identity::{EasyAuthHeaders, EndUserIdType, Identity, IdentitySource, 
 /// The most bytes the chain header's instances may hold together (a separator between
 /// instances counted); a longer chain is not read and `source_ip` is absent
 /// ([`Reason::HeaderTooLarge`]).
+///
+/// ```
+/// use secctx::{Identity, Reason, Request, Resolver};
+/// let r = Resolver::from_json(r#"{"trusted_proxies": ["loopback"]}"#)?;
+/// let long = "203.0.113.7, ".repeat(secctx::MAX_CHAIN_BYTES / 13 + 1);
+/// let ctx = r.resolve(Request::new("127.0.0.1", [("X-Forwarded-For", long.as_str())]), &Identity::new())?;
+/// assert_eq!(ctx.reason(), Reason::HeaderTooLarge { limit: secctx::MAX_CHAIN_BYTES });
+/// # Ok::<(), secctx::Error>(())
+/// ```
 pub const MAX_CHAIN_BYTES: usize = 64 * 1024;
 
 /// The most bytes of one `SourceRequestHeaders` value (instances joined); longer values are cut
 /// at a UTF-8 character boundary.
+///
+/// ```
+/// use secctx::{Identity, Request, Resolver};
+/// let ua = "x".repeat(5000);
+/// let ctx = Resolver::default().resolve(Request::new("192.0.2.1", [("User-Agent", ua.as_str())]), &Identity::new())?;
+/// assert_eq!(ctx.source_request_headers().next().unwrap().1.len(), secctx::MAX_SOURCE_HEADER_BYTES);
+/// # Ok::<(), secctx::Error>(())
+/// ```
 pub const MAX_SOURCE_HEADER_BYTES: usize = 1024;
 
 /// The immediate peer of the request: the socket address the server accepted.
@@ -118,6 +135,11 @@ where
     H: IntoIterator<Item = (&'a str, &'a str)>,
 {
     /// A request from `peer` with `headers`.
+    ///
+    /// ```
+    /// let req = secctx::Request::new("192.0.2.1:443", [("User-Agent", "curl/8")]);
+    /// # let _ = req;
+    /// ```
     pub fn new(peer: impl Into<Peer<'a>>, headers: H) -> Self {
         Request { peer: peer.into(), headers }
     }
@@ -182,6 +204,10 @@ pub enum Reason {
 
 impl Reason {
     /// The stable code, e.g. `peer_untrusted`, `chosen_at_hop`, `invalid_entry`.
+    ///
+    /// ```
+    /// assert_eq!(secctx::Reason::PeerUntrusted.code(), "peer_untrusted");
+    /// ```
     pub const fn code(self) -> &'static str {
         match self {
             Reason::PeerUnknown => "peer_unknown",
@@ -201,6 +227,11 @@ impl Reason {
     }
 
     /// The hop the reason is about, for `chosen_at_hop` and `invalid_entry`.
+    ///
+    /// ```
+    /// assert_eq!(secctx::Reason::InvalidEntry { hop: 3 }.hop(), Some(3));
+    /// assert_eq!(secctx::Reason::PeerUnknown.hop(), None);
+    /// ```
     pub const fn hop(self) -> Option<u32> {
         match self {
             Reason::ChosenAtHop { hop } | Reason::InvalidEntry { hop } => Some(hop),
@@ -253,6 +284,15 @@ impl Serialize for Reason {
 
 /// One entry the walk visited, for [`Explanation`].
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+///
+/// ```
+/// use secctx::{Identity, Request, Resolver};
+/// let r = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"]}"#)?;
+/// let ex = r.explain(Request::new("10.0.0.2", [("X-Forwarded-For", "unknown, 10.0.0.3")]), &Identity::new())?;
+/// assert_eq!(ex.hops[0].detail, "in trusted_proxies (10.0.0.0/8)");
+/// assert_eq!(ex.hops[1].verdict, "invalid");
+/// # Ok::<(), secctx::Error>(())
+/// ```
 pub struct Hop {
     /// Position from the right, from 1.
     pub hop: u32,
@@ -269,6 +309,15 @@ pub struct Hop {
 /// Everything [`Resolver::explain`] found out about one request: what an operator needs when
 /// Defender shows the wrong address.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+///
+/// ```
+/// use secctx::{Identity, Request, Resolver};
+/// let r = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"]}"#)?;
+/// let ex = r.explain(Request::new("10.0.0.2", [("X-Forwarded-For", "unknown, 10.0.0.3")]), &Identity::new())?;
+/// assert_eq!(ex.peer_trusted_by.as_deref(), Some("10.0.0.0/8"));
+/// assert_eq!(ex.context.source_ip(), None);
+/// # Ok::<(), secctx::Error>(())
+/// ```
 pub struct Explanation {
     /// The resolved context.
     pub context: SecurityContext,
