@@ -1,0 +1,197 @@
+package secctx
+
+/*
+#include "secctx.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"unsafe"
+)
+
+// Context is the security context of one request: who sent it, from where, and why secctx
+// thinks so. It is a plain Go value (an empty string is absent): nothing native is held, so
+// there is nothing to close, and it is safe to read from any goroutine.
+type Context struct {
+	// ApplicationName is the application's name (per request, else the configuration's).
+	ApplicationName string
+	// EndUserID is the end user's id.
+	EndUserID string
+	// EndUserIDType is "AAD", "Google" or "Other".
+	EndUserIDType string
+	// EndUserTenantID is the end user's tenant id.
+	EndUserTenantID string
+	// SourceIP is the original client's address, canonical; "" when it cannot be known.
+	SourceIP string
+	// Peer is the immediate peer's address, canonical (the legacy SourceIP); "" when unknown.
+	Peer string
+	// SourceRequestHeaders are the allow-listed request headers (the legacy
+	// SourceRequestHeaders), in allow-list order with canonical names.
+	SourceRequestHeaders []Header
+	// ReasonCode says why SourceIP is what it is, as a stable code: "peer_untrusted",
+	// "chosen_at_hop", "invalid_entry", "too_many_hops", …
+	ReasonCode string
+	// Reason is the same, as a sentence for logs.
+	Reason string
+	// ReasonHop is the hop ReasonCode is about ("chosen_at_hop", "invalid_entry"), counted from
+	// the right from 1; 0 otherwise.
+	ReasonHop int
+	// IdentitySource is where the identity came from: "explicit", "easy_auth" or "none".
+	IdentitySource string
+	// EasyAuthNote is set (a stable code) when Easy Auth headers were present but (partly)
+	// ignored; EasyAuthNoteText says why.
+	EasyAuthNote     string
+	EasyAuthNoteText string
+
+	usc string
+	// The resolver and packed request, to render the other forms on demand: resolution is
+	// deterministic, so resolving again yields this very context.
+	resolver *Resolver
+	request  []byte
+}
+
+// decodeResult reads the packed result of secctx_resolve_packed_into.
+// Every field is a substring of text.
+func decodeResult(text string, c *Context) bool {
+	pos := 0
+	next := func() (string, bool) {
+		if pos+4 > len(text) {
+			return "", false
+		}
+		n := uint32(text[pos]) | uint32(text[pos+1])<<8 | uint32(text[pos+2])<<16 | uint32(text[pos+3])<<24
+		pos += 4
+		if n == absent {
+			return "", true
+		}
+		if int(n) > len(text)-pos {
+			return "", false
+		}
+		s := text[pos : pos+int(n)]
+		pos += int(n)
+		return s, true
+	}
+	ok := true
+	field := func(dst *string) {
+		if ok {
+			*dst, ok = next()
+		}
+	}
+	field(&c.ApplicationName)
+	field(&c.EndUserID)
+	field(&c.EndUserIDType)
+	field(&c.EndUserTenantID)
+	field(&c.SourceIP)
+	field(&c.Peer)
+	field(&c.ReasonCode)
+	field(&c.Reason)
+	if !ok || pos+4 > len(text) {
+		return false
+	}
+	c.ReasonHop = int(uint32(text[pos]) | uint32(text[pos+1])<<8 | uint32(text[pos+2])<<16 | uint32(text[pos+3])<<24)
+	pos += 4
+	field(&c.IdentitySource)
+	field(&c.EasyAuthNote)
+	field(&c.EasyAuthNoteText)
+	field(&c.usc)
+	if !ok {
+		return false
+	}
+	if pos < len(text) {
+		c.SourceRequestHeaders = make([]Header, 0, 4)
+		for pos < len(text) {
+			var h Header
+			field(&h.Name)
+			field(&h.Value)
+			if !ok {
+				return false
+			}
+			c.SourceRequestHeaders = append(c.SourceRequestHeaders, h)
+		}
+	}
+	return true
+}
+
+// UserSecurityContextJSON is the user_security_context object (SPEC 2.1) as compact JSON, keys
+// in the order application_name, end_user_id, end_user_tenant_id, source_ip; absent values
+// omitted. Rendered by the core when the context was resolved.
+func (c *Context) UserSecurityContextJSON() string { return c.usc }
+
+// withNative resolves the request again into a native context (identical to this one), runs f
+// with it and frees it.
+func (c *Context) withNative(f func(h *C.secctx_context) *C.secctx_error) error {
+	r := c.resolver
+	if r == nil || r.ptr == nil {
+		return &Error{Code: CodeInvalidArgument, Message: "the resolver that produced this context is closed"}
+	}
+	var h *C.secctx_context
+	cerr := C.secctx_resolve_packed(r.ptr, (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(c.request))),
+		C.size_t(len(c.request)), &h, nil)
+	runtime.KeepAlive(r)
+	if cerr != nil {
+		return takeError(cerr)
+	}
+	defer C.secctx_context_free(h)
+	if cerr := f(h); cerr != nil {
+		return takeError(cerr)
+	}
+	return nil
+}
+
+func takeString(p *C.char, n C.size_t) string {
+	s := C.GoStringN(p, C.int(n))
+	C.secctx_string_free(p)
+	return s
+}
+
+// LegacyUserJSON renders the legacy `user` document (SPEC 2.2) as compact JSON. It fails with
+// ErrMissingEndUserIDType when there is an EndUserID without an EndUserIDType.
+func (c *Context) LegacyUserJSON() (string, error) {
+	var out string
+	err := c.withNative(func(h *C.secctx_context) *C.secctx_error {
+		var p *C.char
+		var n C.size_t
+		if cerr := C.secctx_context_legacy_user_json(h, &p, &n); cerr != nil {
+			return cerr
+		}
+		out = takeString(p, n)
+		return nil
+	})
+	return out, err
+}
+
+// ForAPIVersion renders the request-body field an Azure OpenAI api-version takes (SPEC 2.3):
+// field is "user_security_context" (v1, latest, preview, previews from 2024-12-01) with the
+// object as valueJSON, or "user" (older versions) with a JSON string holding the legacy
+// document. It fails with ErrInvalidAPIVersion or ErrMissingEndUserIDType.
+func (c *Context) ForAPIVersion(apiVersion string) (field, valueJSON string, err error) {
+	err = c.withNative(func(h *C.secctx_context) *C.secctx_error {
+		var name *C.char
+		var p *C.char
+		var n C.size_t
+		data := (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(apiVersion)))
+		if cerr := C.secctx_context_for_api_version(h, data, C.size_t(len(apiVersion)), &name, &p, &n); cerr != nil {
+			return cerr
+		}
+		field = C.GoString(name)
+		valueJSON = takeString(p, n)
+		return nil
+	})
+	return field, valueJSON, err
+}
+
+// RecordJSON renders the full record of the context as one JSON object (every field, the
+// reason and where the identity came from), for logs.
+func (c *Context) RecordJSON() (string, error) {
+	var out string
+	err := c.withNative(func(h *C.secctx_context) *C.secctx_error {
+		var p *C.char
+		var n C.size_t
+		if cerr := C.secctx_context_to_json(h, &p, &n); cerr != nil {
+			return cerr
+		}
+		out = takeString(p, n)
+		return nil
+	})
+	return out, err
+}

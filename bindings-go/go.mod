@@ -1,0 +1,3 @@
+module github.com/secctx/secctx/bindings-go
+
+go 1.24
