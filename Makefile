@@ -5,7 +5,7 @@ export CARGO_TERM_COLOR ?= never
 
 # Binding surfaces, each with its own Makefile providing `test` and `demo`. The core and the CLI
 # are tested by `cargo test --workspace`; the CLI's demo comes first in `make demo`.
-SURFACES :=
+SURFACES := bindings-c bindings-go bindings-python bindings-node bindings-dotnet
 DEMOS := cli $(SURFACES)
 
 .PHONY: all build test demo lint test-rust bench fuzz $(addprefix test-,$(SURFACES)) $(addprefix demo-,$(DEMOS))
