@@ -35,7 +35,8 @@ pub struct SecurityContext {
     pub(crate) end_user_tenant_id: Option<String>,
     pub(crate) source_ip: Option<IpAddr>,
     pub(crate) peer: Option<IpAddr>,
-    pub(crate) source_request_headers: Vec<(Arc<str>, String)>,
+    pub(crate) source_request_headers: Vec<(Arc<str>, std::ops::Range<usize>)>,
+    pub(crate) source_values: String,
     pub(crate) reason: Reason,
     pub(crate) identity_source: IdentitySource,
     pub(crate) easy_auth_note: Option<EasyAuthNote>,
@@ -137,7 +138,7 @@ impl SecurityContext {
     /// # Ok::<(), secctx::Error>(())
     /// ```
     pub fn source_request_headers(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
-        self.source_request_headers.iter().map(|(n, v)| (&**n, v.as_str()))
+        self.source_request_headers.iter().map(|(n, range)| (&**n, &self.source_values[range.clone()]))
     }
 
     /// Why `source_ip` is what it is.
@@ -226,7 +227,7 @@ impl SecurityContext {
                 "the legacy user document needs EndUserIdType whenever EndUserId is present: pass end_user_id_type (aad, google or other)",
             ));
         }
-        let mut out = String::with_capacity(256);
+        let mut out = String::with_capacity(160 + self.source_values.len() + 24 * self.source_request_headers.len());
         let mut obj = JsonObject::new(&mut out);
         obj.opt_str("EndUserId", self.end_user_id.as_deref());
         obj.opt_str("EndUserIdType", self.end_user_id_type.map(EndUserIdType::as_str));
@@ -237,7 +238,7 @@ impl SecurityContext {
         if !self.source_request_headers.is_empty() {
             obj.key("SourceRequestHeaders");
             let mut inner = JsonObject::new(obj.out);
-            for (name, value) in &self.source_request_headers {
+            for (name, value) in self.source_request_headers() {
                 inner.opt_str(name, Some(value));
             }
             inner.end();
@@ -298,7 +299,7 @@ impl Serialize for SecurityContext {
         map.serialize_entry("end_user_tenant_id", &self.end_user_tenant_id)?;
         map.serialize_entry("source_ip", &self.source_ip.map(|ip| ip.to_string()))?;
         map.serialize_entry("peer", &self.peer.map(|ip| ip.to_string()))?;
-        map.serialize_entry("source_request_headers", &HeaderMap(&self.source_request_headers))?;
+        map.serialize_entry("source_request_headers", &HeaderMap(self))?;
         map.serialize_entry("reason", &self.reason)?;
         map.serialize_entry("identity_source", self.identity_source.code())?;
         match self.easy_auth_note {
@@ -309,13 +310,13 @@ impl Serialize for SecurityContext {
     }
 }
 
-struct HeaderMap<'a>(&'a [(Arc<str>, String)]);
+struct HeaderMap<'a>(&'a SecurityContext);
 
 impl Serialize for HeaderMap<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, value) in self.0 {
-            map.serialize_entry(&**name, value)?;
+        let mut map = serializer.serialize_map(Some(self.0.source_request_headers.len()))?;
+        for (name, value) in self.0.source_request_headers() {
+            map.serialize_entry(name, value)?;
         }
         map.end()
     }

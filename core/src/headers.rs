@@ -74,14 +74,3 @@ pub(crate) fn is_tchar(b: u8) -> bool {
 pub(crate) fn is_token(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(is_tchar)
 }
-
-/// Cuts `value` to at most `max` bytes at a UTF-8 character boundary.
-pub(crate) fn truncate_at_char_boundary(value: &mut String, max: usize) {
-    if value.len() > max {
-        let mut cut = max;
-        while !value.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        value.truncate(cut);
-    }
-}

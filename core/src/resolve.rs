@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::context::SecurityContext;
 use crate::error::Result;
 use crate::forwarded::{element_node, split_elements};
-use crate::headers::{canonical_name, is_denied_header, truncate_at_char_boundary};
+use crate::headers::{canonical_name, is_denied_header};
 use crate::identity::{EasyAuthHeaders, EndUserIdType, Identity, IdentitySource, easy_auth};
 
 /// The most bytes the chain header's instances may hold together (a separator between
@@ -349,6 +349,9 @@ struct Inner {
     client: Option<Box<str>>,
     source: Vec<(Box<str>, Arc<str>)>,
     application_name: Option<Arc<str>>,
+    /// Bit `n` set when some header name the scan looks for is `n` bytes long; all bits set when
+    /// one is 64 bytes or longer (then no header is skipped).
+    name_lengths: u64,
 }
 
 /// Resolves requests under one [`Config`]: compiled once, immutable, `Send + Sync`; `clone`
@@ -385,13 +388,13 @@ impl Default for Resolver {
 /// What the single header pass collects.
 #[derive(Default)]
 struct Scan<'a> {
-    chain: Vec<&'a str>,
+    chain: SmallList<&'a str, 4>,
     client_count: u32,
     client: Option<&'a str>,
     fdid_count: u32,
     fdid: Option<&'a str>,
     easy: EasyAuthHeaders<'a>,
-    source: Vec<(usize, &'a str)>,
+    source: SmallList<(usize, &'a str), 12>,
 }
 
 enum WalkEnd {
@@ -419,8 +422,15 @@ impl Resolver {
             .iter()
             .map(|name| (name.to_ascii_lowercase().into_boxed_str(), Arc::from(canonical_name(name))))
             .collect();
+        let mut names: Vec<&str> = vec![config.forwarded_header(), "x-azure-fdid"];
+        names.extend(config.client_ip_header());
+        names.extend(["x-ms-client-principal", "x-ms-client-principal-id", "x-ms-client-principal-idp"]);
+        names.extend(config.request_headers().iter().map(String::as_str));
+        let name_lengths = names.iter().fold(0u64, |mask, n| mask | if n.len() < 64 { 1u64 << n.len() } else { 1 });
+        let name_lengths = if name_lengths & 1 != 0 { u64::MAX } else { name_lengths };
         Resolver {
             inner: Arc::new(Inner {
+                name_lengths,
                 chain: config.forwarded_header().to_ascii_lowercase().into_boxed_str(),
                 chain_kind,
                 client: config.client_ip_header().map(|n| n.to_ascii_lowercase().into_boxed_str()),
@@ -565,29 +575,33 @@ impl Resolver {
             None => inner.application_name.clone(),
         };
 
-        // SourceRequestHeaders (SPEC section 5), in allow-list order.
+        // SourceRequestHeaders (SPEC section 5), in allow-list order, all values in one buffer.
         let mut source_request_headers = Vec::new();
+        let mut source_values = String::new();
         if !scan.source.is_empty() {
+            source_values
+                .reserve(scan.source.iter().map(|(_, v)| v.len().min(MAX_SOURCE_HEADER_BYTES) + 2).sum::<usize>());
             for (slot, (_, out_name)) in inner.source.iter().enumerate() {
-                let mut joined: Option<String> = None;
-                for &(s, value) in &scan.source {
+                let start = source_values.len();
+                let mut present = false;
+                for &(s, value) in scan.source.iter() {
                     if s != slot {
                         continue;
                     }
-                    // Copy no more than the cap (plus one character, so the cut is detectable).
-                    let value = prefix_at_most(value, MAX_SOURCE_HEADER_BYTES + 4);
-                    match &mut joined {
-                        None => joined = Some(value.to_string()),
-                        Some(j) if j.len() <= MAX_SOURCE_HEADER_BYTES => {
-                            j.push_str(", ");
-                            j.push_str(value);
+                    if present {
+                        if source_values.len() - start > MAX_SOURCE_HEADER_BYTES {
+                            break;
                         }
-                        Some(_) => break,
+                        source_values.push_str(", ");
                     }
+                    present = true;
+                    // Copy no more than the cap (plus a little, so that the cut is exact).
+                    source_values.push_str(prefix_at_most(value, MAX_SOURCE_HEADER_BYTES + 4));
                 }
-                if let Some(mut value) = joined {
-                    truncate_at_char_boundary(&mut value, MAX_SOURCE_HEADER_BYTES);
-                    source_request_headers.push((Arc::clone(out_name), value));
+                if present {
+                    let end = start + prefix_at_most(&source_values[start..], MAX_SOURCE_HEADER_BYTES).len();
+                    source_values.truncate(end);
+                    source_request_headers.push((Arc::clone(out_name), start..end));
                 }
             }
         }
@@ -600,6 +614,7 @@ impl Resolver {
             source_ip,
             peer,
             source_request_headers,
+            source_values,
             reason,
             identity_source,
             easy_auth_note,
@@ -614,9 +629,16 @@ impl Resolver {
         let inner = &*self.inner;
         let want_chain = inner.client.is_none();
         let want_fdid = inner.config.front_door_id().is_some();
-        let mut scan = Scan { source: Vec::with_capacity(inner.source.len().min(8)), ..Scan::default() };
+        let mut scan = Scan::default();
         let mut easy_counts = [0u8; 3];
         for (name, value) in headers {
+            // Most request headers have a length no configured name has: skip them at once.
+            let len = name.len();
+            let unknown_length =
+                if len < 64 { inner.name_lengths & (1u64 << len) == 0 } else { inner.name_lengths != u64::MAX };
+            if unknown_length && trace.is_none() {
+                continue;
+            }
             if want_chain && name.eq_ignore_ascii_case(&inner.chain) {
                 scan.chain.push(value);
             }
@@ -708,7 +730,7 @@ impl Resolver {
             }
             ChainKind::Forwarded => {
                 let mut elements = Vec::new();
-                for value in &scan.chain {
+                for value in scan.chain.iter() {
                     split_elements(value, &mut elements);
                 }
                 elements
@@ -775,6 +797,44 @@ impl Walk<'_, '_> {
     }
 }
 
+/// A list that keeps its first `N` items inline (no allocation for ordinary requests).
+#[derive(Debug)]
+struct SmallList<T, const N: usize> {
+    inline: [T; N],
+    len: usize,
+    spill: Vec<T>,
+}
+
+impl<T: Copy + Default, const N: usize> Default for SmallList<T, N> {
+    fn default() -> Self {
+        SmallList { inline: [T::default(); N], len: 0, spill: Vec::new() }
+    }
+}
+
+impl<T: Copy + Default, const N: usize> SmallList<T, N> {
+    #[inline]
+    fn push(&mut self, item: T) {
+        if self.len < N {
+            self.inline[self.len] = item;
+        } else {
+            self.spill.push(item);
+        }
+        self.len += 1;
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
+        self.inline[..self.len.min(N)].iter().chain(self.spill.iter())
+    }
+}
+
 /// `value.rsplit(',')`, but a plain byte loop: several times faster on long lists.
 struct RSplitCommas<'a> {
     value: &'a str,
@@ -832,6 +892,29 @@ fn non_empty(s: Option<&str>) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::RSplitCommas;
+
+    #[test]
+    fn long_configured_names_are_still_matched() {
+        let long = "X-".to_string() + &"a".repeat(70);
+        let r = crate::Resolver::from_json(&format!(r#"{{"request_headers": ["{long}"]}}"#)).unwrap();
+        let ctx = r.resolve(crate::Request::new("192.0.2.1", [(long.as_str(), "v")]), &crate::Identity::new()).unwrap();
+        assert_eq!(ctx.source_request_headers().collect::<Vec<_>>(), [(long.as_str(), "v")]);
+        let ctx = crate::Resolver::default()
+            .resolve(crate::Request::new("192.0.2.1", [(long.as_str(), "v")]), &crate::Identity::new())
+            .unwrap();
+        assert_eq!(ctx.source_request_headers().count(), 0);
+    }
+
+    #[test]
+    fn small_list_spills_in_order() {
+        let mut list: super::SmallList<u32, 2> = Default::default();
+        for i in 0..5 {
+            list.push(i);
+        }
+        assert_eq!(list.len(), 5);
+        assert_eq!(list.iter().copied().collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+        assert_eq!(list.iter().rev().copied().collect::<Vec<_>>(), [4, 3, 2, 1, 0]);
+    }
 
     #[test]
     fn rsplit_commas_matches_std() {
