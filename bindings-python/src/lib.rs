@@ -182,7 +182,13 @@ fn pair_of<'py>(obj: &Bound<'py, PyAny>) -> Option<(Bound<'py, PyAny>, Bound<'py
 /// A WSGI environ (PEP 3333): the peer is `REMOTE_ADDR` (the one before werkzeug's `ProxyFix`
 /// rewrote it, when it did); headers are the `HTTP_*` keys (`HTTP_X_FORWARDED_FOR` →
 /// `X-FORWARDED-FOR`; names match case-insensitively) plus `CONTENT_TYPE` and `CONTENT_LENGTH`.
-fn collect_wsgi<'py>(req: &mut RawRequest<'py>, environ: &Bound<'py, PyAny>) -> PyResult<()> {
+/// With `only`, headers that resolver never reads are skipped before their values are converted
+/// (the result is the same; `explain` passes None so that it sees every header).
+fn collect_wsgi<'py>(
+    req: &mut RawRequest<'py>,
+    environ: &Bound<'py, PyAny>,
+    only: Option<&core::Resolver>,
+) -> PyResult<()> {
     let py = environ.py();
     let Ok(dict) = environ.cast::<PyDict>() else {
         return Err(type_err("environ", "a dict (a WSGI environ)", environ));
@@ -201,6 +207,11 @@ fn collect_wsgi<'py>(req: &mut RawRequest<'py>, environ: &Bound<'py, PyAny>) -> 
     for (key, value) in dict.iter() {
         let Ok(key) = key.cast::<PyString>() else { continue };
         let Some(name) = wsgi_header_name(key)? else { continue };
+        if let Some(resolver) = only {
+            if !std::str::from_utf8(name.as_bytes()).is_ok_and(|n| resolver.reads_header(n)) {
+                continue;
+            }
+        }
         let v = str_of(&value, || format!("environ[{}]", key.repr().map(|r| r.to_string()).unwrap_or_default()))?;
         req.headers.push((Raw::Utf8(name), v));
     }
@@ -441,21 +452,21 @@ enum Source<'a, 'py> {
 }
 
 impl Resolver {
-    fn gather<'py>(source: Source<'_, 'py>) -> PyResult<RawRequest<'py>> {
+    fn gather<'py>(source: Source<'_, 'py>, only: Option<&core::Resolver>) -> PyResult<RawRequest<'py>> {
         let mut req = RawRequest::default();
         match source {
             Source::Pairs(peer, headers) => {
                 req.peer = peer_of(peer, "peer")?;
                 collect_headers(&mut req, headers)?;
             }
-            Source::Wsgi(environ) => collect_wsgi(&mut req, environ)?,
+            Source::Wsgi(environ) => collect_wsgi(&mut req, environ, only)?,
             Source::Asgi(scope) => collect_asgi(&mut req, scope)?,
         }
         Ok(req)
     }
 
     fn run(&self, py: Python<'_>, source: Source<'_, '_>, id: &IdentityArgs<'_>) -> PyResult<SecurityContext> {
-        let raw = Self::gather(source)?;
+        let raw = Self::gather(source, Some(&self.inner))?;
         let request = raw.request();
         // The GIL is kept: a typical resolve takes well under a microsecond, less than releasing
         // and re-acquiring it costs (see docs/benchmarks/python.md).
@@ -471,7 +482,7 @@ impl Resolver {
         source: Source<'_, 'py>,
         id: &IdentityArgs<'_>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let raw = Self::gather(source)?;
+        let raw = Self::gather(source, None)?;
         let request = raw.request();
         let explanation = self.inner.explain(request, &id.core()).map_err(|e| core_err(py, e))?;
         let json = serde_json::to_string(&explanation)

@@ -352,6 +352,8 @@ struct Inner {
     /// Bit `n` set when some header name the scan looks for is `n` bytes long; all bits set when
     /// one is 64 bytes or longer (then no header is skipped).
     name_lengths: u64,
+    /// Every header name `resolve` may read, lower case.
+    read_names: Vec<Box<str>>,
 }
 
 /// Resolves requests under one [`Config`]: compiled once, immutable, `Send + Sync`; `clone`
@@ -422,15 +424,26 @@ impl Resolver {
             .iter()
             .map(|name| (name.to_ascii_lowercase().into_boxed_str(), Arc::from(canonical_name(name))))
             .collect();
-        let mut names: Vec<&str> = vec![config.forwarded_header(), "x-azure-fdid"];
-        names.extend(config.client_ip_header());
-        names.extend(["x-ms-client-principal", "x-ms-client-principal-id", "x-ms-client-principal-idp"]);
+        // Every header name a resolve may read.
+        let mut names: Vec<&str> = Vec::new();
+        match config.client_ip_header() {
+            Some(client) => names.push(client),
+            None => names.push(config.forwarded_header()),
+        }
+        if config.front_door_id().is_some() {
+            names.push("X-Azure-FDID");
+        }
+        if config.trust_easy_auth() {
+            names.extend(["X-MS-CLIENT-PRINCIPAL", "X-MS-CLIENT-PRINCIPAL-ID", "X-MS-CLIENT-PRINCIPAL-IDP"]);
+        }
         names.extend(config.request_headers().iter().map(String::as_str));
+        let read_names: Vec<Box<str>> = names.iter().map(|n| n.to_ascii_lowercase().into_boxed_str()).collect();
         let name_lengths = names.iter().fold(0u64, |mask, n| mask | if n.len() < 64 { 1u64 << n.len() } else { 1 });
         let name_lengths = if name_lengths & 1 != 0 { u64::MAX } else { name_lengths };
         Resolver {
             inner: Arc::new(Inner {
                 name_lengths,
+                read_names,
                 chain: config.forwarded_header().to_ascii_lowercase().into_boxed_str(),
                 chain_kind,
                 client: config.client_ip_header().map(|n| n.to_ascii_lowercase().into_boxed_str()),
@@ -458,6 +471,26 @@ impl Resolver {
     /// ```
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Whether [`resolve`](Self::resolve) may read a header of this name (compared
+    /// case-insensitively). A binding that must convert each header before handing it over can
+    /// skip the others: the result is the same. ([`explain`](Self::explain) also lists the
+    /// credential headers it saw, so give it every header.)
+    ///
+    /// ```
+    /// let r = secctx::Resolver::from_json(r#"{"trusted_proxies": ["loopback"], "request_headers": ["User-Agent"]}"#)?;
+    /// assert!(r.reads_header("x-forwarded-for"));
+    /// assert!(r.reads_header("USER-AGENT"));
+    /// assert!(!r.reads_header("Cookie"));
+    /// assert!(!r.reads_header("X-MS-CLIENT-PRINCIPAL")); // trust_easy_auth is off
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
+    pub fn reads_header(&self, name: &str) -> bool {
+        let len = name.len();
+        let mask = self.inner.name_lengths;
+        let possible = if len < 64 { mask & (1u64 << len) != 0 } else { mask == u64::MAX };
+        possible && self.inner.read_names.iter().any(|n| n.eq_ignore_ascii_case(name))
     }
 
     /// Resolves one request: `source_ip` by SPEC section 4, identity by section 6, and the

@@ -147,6 +147,23 @@ proptest! {
         }
     }
 
+    /// Dropping the headers a resolver does not read changes nothing.
+    #[test]
+    fn headers_not_read_do_not_matter(
+        headers in proptest::collection::vec((header_name(), header_text()), 0..10),
+        which in 0usize..6,
+    ) {
+        let resolver = &configs()[which];
+        let all = resolver.resolve(Request::new("10.0.0.1", headers.iter().map(|(n, v)| (n.as_str(), v.as_str()))), &Identity::new()).unwrap();
+        let kept = resolver
+            .resolve(
+                Request::new("10.0.0.1", headers.iter().filter(|(n, _)| resolver.reads_header(n)).map(|(n, v)| (n.as_str(), v.as_str()))),
+                &Identity::new(),
+            )
+            .unwrap();
+        prop_assert_eq!(all, kept);
+    }
+
     /// Nothing panics on arbitrary bytes: configuration, peer, header names and values.
     #[test]
     fn never_panics_on_arbitrary_bytes(
