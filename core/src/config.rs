@@ -518,7 +518,7 @@ fn json_strings(key: &str, value: &Value) -> Result<Vec<String>> {
     items.iter().enumerate().map(|(i, v)| json_string(&format!("{key}[{i}]"), v).map(str::to_string)).collect()
 }
 
-fn type_name(value: &Value) -> &'static str {
+pub(crate) fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -340,7 +340,10 @@ fn api_format(api_version: Option<&str>, out: &mut Findings) -> Option<WireForma
 
 fn check_body(body: &Value, api_version: Option<&str>, format: Option<WireFormat>, out: &mut Findings) {
     let Some(obj) = body.as_object() else {
-        out.push(FindingCode::BodyNotObject, format!("the request body must be a JSON object, not {}", kind(body)));
+        out.push(
+            FindingCode::BodyNotObject,
+            format!("the request body must be a JSON object, not {}", crate::config::type_name(body)),
+        );
         return;
     };
     if let Some(context) = obj.get("user_security_context") {
@@ -365,7 +368,7 @@ fn check_context(context: &Value, out: &mut Findings) {
     let Some(map) = context.as_object() else {
         out.push(
             FindingCode::UserSecurityContextNotObject,
-            format!("user_security_context must be a JSON object, not {}", kind(context)),
+            format!("user_security_context must be a JSON object, not {}", crate::config::type_name(context)),
         );
         return;
     };
@@ -407,7 +410,7 @@ fn check_user(user: &Value, out: &mut Findings) {
         }
         Value::String(s) => s,
         other => {
-            out.push(FindingCode::WrongType, format!("user must be a string, not {}", kind(other)));
+            out.push(FindingCode::WrongType, format!("user must be a string, not {}", crate::config::type_name(other)));
             return;
         }
     };
@@ -502,7 +505,10 @@ fn check_source_headers(value: &Value, out: &mut Findings) {
         other => {
             out.push(
                 FindingCode::WrongType,
-                format!("user.SourceRequestHeaders must be an object of header names to strings, not {}", kind(other)),
+                format!(
+                    "user.SourceRequestHeaders must be an object of header names to strings, not {}",
+                    crate::config::type_name(other)
+                ),
             );
             return;
         }
@@ -518,7 +524,10 @@ fn check_source_headers(value: &Value, out: &mut Findings) {
         match value {
             Value::String(_) => {} // an empty value is a header that was present and empty
             Value::Null => out.push(FindingCode::NullValue, format!("{path} is null; omit an absent header")),
-            other => out.push(FindingCode::WrongType, format!("{path} must be a string, not {}", kind(other))),
+            other => out.push(
+                FindingCode::WrongType,
+                format!("{path} must be a string, not {}", crate::config::type_name(other)),
+            ),
         }
     }
 }
@@ -536,7 +545,10 @@ fn string_value<'v>(path: &str, value: &'v Value, out: &mut Findings) -> Option<
             None
         }
         other => {
-            out.push(FindingCode::WrongType, format!("{path} must be a string, not {}", kind(other)));
+            out.push(
+                FindingCode::WrongType,
+                format!("{path} must be a string, not {}", crate::config::type_name(other)),
+            );
             None
         }
     }
@@ -566,17 +578,6 @@ fn near_miss(key: &str, keys: &[&'static str]) -> Option<&'static str> {
         |s: &str| -> String { s.chars().filter(|c| !matches!(c, '_' | '-')).map(|c| c.to_ascii_lowercase()).collect() };
     let wanted = squash(key);
     keys.iter().copied().find(|k| squash(k) == wanted)
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// A value as a JSON string literal, cut to [`MAX_QUOTE`] bytes.
