@@ -493,6 +493,22 @@ impl Resolver {
         possible && self.inner.read_names.iter().any(|n| n.eq_ignore_ascii_case(name))
     }
 
+    /// Every header name [`reads_header`](Self::reads_header) accepts, in lower case, without
+    /// repeats. A binding can keep this list and filter headers on its own side of the
+    /// boundary, instead of asking once per header.
+    ///
+    /// ```
+    /// let r = secctx::Resolver::from_json(r#"{"trusted_proxies": ["loopback"], "request_headers": ["User-Agent"]}"#)?;
+    /// let names: Vec<&str> = r.read_header_names().collect();
+    /// assert_eq!(names, ["x-forwarded-for", "user-agent"]);
+    /// assert!(names.iter().all(|n| r.reads_header(n)));
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
+    pub fn read_header_names(&self) -> impl Iterator<Item = &str> + '_ {
+        let names = &self.inner.read_names;
+        names.iter().enumerate().filter(move |(i, n)| !names[..*i].contains(n)).map(|(_, n)| &**n)
+    }
+
     /// Resolves one request: `source_ip` by SPEC section 4, identity by section 6, and the
     /// allow-listed headers by section 5. Fails only with `invalid_identity`.
     ///
