@@ -194,6 +194,22 @@ struct secctx_error *secctx_resolver_new(const uint8_t *config_json,
 // `resolver` must be NULL or a resolver from `secctx_resolver_new` that has not been freed.
 void secctx_resolver_free(struct secctx_resolver *resolver);
 
+// Every header name a resolve with this resolver may read, in lower case, separated by `'\n'`
+// (a header name never holds one), e.g. `"x-forwarded-for\nuser-agent"`. A resolve gives the
+// same result when the caller passes only the headers whose names match one of these
+// (ASCII case-insensitively), so a binding can filter on its own side before packing.
+//
+// On success returns NULL and stores a new NUL-terminated string owned by the caller in `*out`
+// (free it with `secctx_string_free`), its length in `*out_len` when not NULL. On failure
+// returns an error owned by the caller (`SECCTX_ERROR_CODE_INVALID_ARGUMENT` for a NULL
+// `resolver` or `out`), leaving the out-parameters untouched. Thread-safe.
+//
+// # Safety
+// `resolver` must be NULL or a live resolver; `out` and `out_len` NULL or writable.
+struct secctx_error *secctx_resolver_read_header_names(const struct secctx_resolver *resolver,
+                                                       char **out,
+                                                       size_t *out_len);
+
 // Resolves one request (SPEC sections 4–6).
 //
 // - `peer`/`peer_len`: the socket peer as text (`ip`, `ip:port`, `[ipv6]:port`, …); NULL means

@@ -761,6 +761,41 @@ pub unsafe extern "C" fn secctx_resolver_free(resolver: *mut secctx_resolver) {
     })
 }
 
+/// Every header name a resolve with this resolver may read, in lower case, separated by `'\n'`
+/// (a header name never holds one), e.g. `"x-forwarded-for\nuser-agent"`. A resolve gives the
+/// same result when the caller passes only the headers whose names match one of these
+/// (ASCII case-insensitively), so a binding can filter on its own side before packing.
+///
+/// On success returns NULL and stores a new NUL-terminated string owned by the caller in `*out`
+/// (free it with `secctx_string_free`), its length in `*out_len` when not NULL. On failure
+/// returns an error owned by the caller (`SECCTX_ERROR_CODE_INVALID_ARGUMENT` for a NULL
+/// `resolver` or `out`), leaving the out-parameters untouched. Thread-safe.
+///
+/// # Safety
+/// `resolver` must be NULL or a live resolver; `out` and `out_len` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secctx_resolver_read_header_names(
+    resolver: *const secctx_resolver,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> *mut secctx_error {
+    guard(|| {
+        // SAFETY: per the contract above.
+        let resolver = unsafe { resolver.as_ref() }.ok_or_else(|| secctx_error::argument("resolver: NULL pointer"))?;
+        if out.is_null() {
+            return Err(secctx_error::argument("out: NULL pointer"));
+        }
+        let names: Vec<&str> = resolver.inner.read_header_names().collect();
+        let (s, len) = owned_string(names.join("\n"))?;
+        // SAFETY: `out` is non-null and writable; `out_len` NULL or writable.
+        unsafe {
+            out.write(s);
+            put(out_len, len);
+        }
+        Ok(())
+    })
+}
+
 /// Resolves one request (SPEC sections 4–6).
 ///
 /// - `peer`/`peer_len`: the socket peer as text (`ip`, `ip:port`, `[ipv6]:port`, …); NULL means

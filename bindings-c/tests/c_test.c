@@ -248,6 +248,52 @@ static void check_packed_into(secctx_resolver *r, const buf_t *packed, const sec
     free(out);
 }
 
+/* Whether `name` is one of the '\n'-separated lower-case `names` (ASCII case-insensitively). */
+static int name_listed(const char *names, secctx_str name) {
+    for (const char *p = names; *p;) {
+        const char *end = strchr(p, '\n');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == name.len && strncasecmp(p, (const char *)name.ptr, n) == 0) return 1;
+        p += n + (end ? 1 : 0);
+    }
+    return 0;
+}
+
+static size_t packed_into_alloc(secctx_resolver *r, const buf_t *packed, uint8_t **out) {
+    size_t need = 0;
+    secctx_error *e = secctx_resolve_packed_into(r, packed->p, packed->len, NULL, 0, &need);
+    if (e) { secctx_error_free(e); *out = NULL; return 0; }
+    *out = malloc(need ? need : 1);
+    e = secctx_resolve_packed_into(r, packed->p, packed->len, *out, need, &need);
+    if (e) { secctx_error_free(e); free(*out); *out = NULL; return 0; }
+    return need;
+}
+
+/* Passing only the headers secctx_resolver_read_header_names lists gives a byte-identical
+ * result (what the Go and .NET bindings rely on when they filter before packing). */
+static void check_filtered(secctx_resolver *r, const buf_t *full, size_t head_len, const secctx_header *hs, size_t nh) {
+    char *names = NULL;
+    size_t names_len = 0;
+    secctx_error *e = secctx_resolver_read_header_names(r, &names, &names_len);
+    CHECK(e == NULL && names && strlen(names) == names_len, "%s: read_header_names", case_name);
+    secctx_error_free(e);
+    if (!names) return;
+    buf_t filtered = {0};
+    buf_put(&filtered, full->p, head_len);
+    for (size_t i = 0; i < nh; i++) {
+        if (!name_listed(names, hs[i].name)) continue;
+        buf_field(&filtered, hs[i].name.ptr ? hs[i].name.ptr : (const uint8_t *)"", hs[i].name.len);
+        buf_field(&filtered, hs[i].value.ptr ? hs[i].value.ptr : (const uint8_t *)"", hs[i].value.len);
+    }
+    uint8_t *a = NULL, *b = NULL;
+    size_t na = packed_into_alloc(r, full, &a), nb = packed_into_alloc(r, &filtered, &b);
+    CHECK(a && b && na == nb && memcmp(a, b, na) == 0, "%s: filtered headers (%s) change the result", case_name, names);
+    free(a);
+    free(b);
+    free(filtered.p);
+    secctx_string_free(names);
+}
+
 static int run_case(const jval *c) {
     char err[128];
     const jval *name = json_get(c, "name");
@@ -289,6 +335,7 @@ static int run_case(const jval *c) {
             if (f && f->type == J_STR) *slots[i] = (secctx_str){(const uint8_t *)f->str, f->str_len};
             buf_field(&packed, slots[i]->ptr, slots[i]->len);
         }
+        size_t head_len = packed.len;
         for (size_t i = 0; i < nh; i++) {
             const jval *pair = headers->items[i];
             if (pair->type != J_ARR || pair->n != 2 || pair->items[0]->type != J_STR || pair->items[1]->type != J_STR) {
@@ -307,7 +354,10 @@ static int run_case(const jval *c) {
         secctx_context_view pv;
         e = secctx_resolve(resolver, peer_ptr, peer_len, hs, nh, identity ? &id : NULL, &ctx);
         secctx_error *e2 = secctx_resolve_packed(resolver, packed.p, packed.len, &ctx2, &pv);
-        if (!e2) check_packed_into(resolver, &packed, &pv);
+        if (!e2) {
+            check_packed_into(resolver, &packed, &pv);
+            check_filtered(resolver, &packed, head_len, hs, nh);
+        }
         if (e) {
             r.kind = strdup(code_of(e));
             CHECK(e2 && strcmp(code_of(e2), r.kind) == 0 && ctx == NULL && ctx2 == NULL,
@@ -472,6 +522,25 @@ static void test_errors(void) {
     r = make_resolver("{\"trusted_proxies\": [\"10.0.0.0/8\"], \"application_name\": \"app\"}");
     secctx_header xff[] = {{S("User-Agent"), S("curl/8")}, {S("X-Forwarded-For"), S("6.6.6.6, 203.0.113.7")},
                            {S("Authorization"), S("Bearer secret")}};
+
+    /* read_header_names: the configured names, lower case; NULL arguments. */
+    char *names = (char *)SENTINEL_C;
+    size_t names_len = 0;
+    e = secctx_resolver_read_header_names(r, &names, &names_len);
+    CHECK(e == NULL && names && strncmp(names, "x-forwarded-for\nuser-agent\n", 27) == 0 &&
+              strstr(names, "\nx-real-ip") && !strstr(names, "authorization") && !strstr(names, "X") &&
+              names_len == strlen(names),
+          "read_header_names: %s", e ? secctx_error_message(e, NULL) : names);
+    secctx_error_free(e);
+    secctx_string_free(names);
+    names = (char *)SENTINEL_C;
+    e = secctx_resolver_read_header_names(NULL, &names, NULL);
+    CHECK(e && secctx_error_get_code(e) == SECCTX_ERROR_CODE_INVALID_ARGUMENT && names == (char *)SENTINEL_C,
+          "read_header_names(NULL)");
+    secctx_error_free(e);
+    e = secctx_resolver_read_header_names(r, NULL, NULL);
+    CHECK(e && secctx_error_get_code(e) == SECCTX_ERROR_CODE_INVALID_ARGUMENT, "read_header_names(out NULL)");
+    secctx_error_free(e);
 
     /* resolve: NULL arguments. */
     secctx_context *ctx = SENTINEL_C;
