@@ -48,68 +48,69 @@ type Context struct {
 	// The resolver and packed request, to render the other forms on demand: resolution is
 	// deterministic, so resolving again yields this very context.
 	resolver *Resolver
-	request  []byte
+	request  string
+	// inline backs SourceRequestHeaders when there are few (no second allocation).
+	inline [2]Header
 }
 
 // decodeResult reads the packed result of secctx_resolve_packed_into.
 // Every field is a substring of text.
 func decodeResult(text string, c *Context) bool {
-	pos := 0
-	next := func() (string, bool) {
-		if pos+4 > len(text) {
-			return "", false
-		}
-		n := uint32(text[pos]) | uint32(text[pos+1])<<8 | uint32(text[pos+2])<<16 | uint32(text[pos+3])<<24
-		pos += 4
-		if n == absent {
-			return "", true
-		}
-		if int(n) > len(text)-pos {
-			return "", false
-		}
-		s := text[pos : pos+int(n)]
-		pos += int(n)
-		return s, true
-	}
-	ok := true
-	field := func(dst *string) {
-		if ok {
-			*dst, ok = next()
+	d := decoder{text: text, ok: true}
+	c.ApplicationName = d.next()
+	c.EndUserID = d.next()
+	c.EndUserIDType = d.next()
+	c.EndUserTenantID = d.next()
+	c.SourceIP = d.next()
+	c.Peer = d.next()
+	c.ReasonCode = d.next()
+	c.Reason = d.next()
+	c.ReasonHop = int(d.u32())
+	c.IdentitySource = d.next()
+	c.EasyAuthNote = d.next()
+	c.EasyAuthNoteText = d.next()
+	c.usc = d.next()
+	if d.ok && d.pos < len(text) {
+		c.SourceRequestHeaders = c.inline[:0]
+		for d.ok && d.pos < len(text) {
+			name := d.next()
+			c.SourceRequestHeaders = append(c.SourceRequestHeaders, Header{Name: name, Value: d.next()})
 		}
 	}
-	field(&c.ApplicationName)
-	field(&c.EndUserID)
-	field(&c.EndUserIDType)
-	field(&c.EndUserTenantID)
-	field(&c.SourceIP)
-	field(&c.Peer)
-	field(&c.ReasonCode)
-	field(&c.Reason)
-	if !ok || pos+4 > len(text) {
-		return false
+	return d.ok
+}
+
+// decoder reads the framing of a packed result: 4-byte little-endian lengths, 0xFFFFFFFF for
+// absent. A malformed result sets ok to false and yields empty strings from then on.
+type decoder struct {
+	text string
+	pos  int
+	ok   bool
+}
+
+func (d *decoder) u32() uint32 {
+	t := d.text
+	if !d.ok || d.pos+4 > len(t) {
+		d.ok = false
+		return 0
 	}
-	c.ReasonHop = int(uint32(text[pos]) | uint32(text[pos+1])<<8 | uint32(text[pos+2])<<16 | uint32(text[pos+3])<<24)
-	pos += 4
-	field(&c.IdentitySource)
-	field(&c.EasyAuthNote)
-	field(&c.EasyAuthNoteText)
-	field(&c.usc)
-	if !ok {
-		return false
+	n := uint32(t[d.pos]) | uint32(t[d.pos+1])<<8 | uint32(t[d.pos+2])<<16 | uint32(t[d.pos+3])<<24
+	d.pos += 4
+	return n
+}
+
+func (d *decoder) next() string {
+	n := d.u32()
+	if !d.ok || n == absent {
+		return ""
 	}
-	if pos < len(text) {
-		c.SourceRequestHeaders = make([]Header, 0, 4)
-		for pos < len(text) {
-			var h Header
-			field(&h.Name)
-			field(&h.Value)
-			if !ok {
-				return false
-			}
-			c.SourceRequestHeaders = append(c.SourceRequestHeaders, h)
-		}
+	if int(n) > len(d.text)-d.pos {
+		d.ok = false
+		return ""
 	}
-	return true
+	s := d.text[d.pos : d.pos+int(n)]
+	d.pos += int(n)
+	return s
 }
 
 // UserSecurityContextJSON is the user_security_context object (SPEC 2.1) as compact JSON, keys
@@ -125,7 +126,7 @@ func (c *Context) withNative(f func(h *C.secctx_context) *C.secctx_error) error 
 		return &Error{Code: CodeInvalidArgument, Message: "the resolver that produced this context is closed"}
 	}
 	var h *C.secctx_context
-	cerr := C.secctx_resolve_packed(r.ptr, (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(c.request))),
+	cerr := C.secctx_resolve_packed(r.ptr, (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(c.request))),
 		C.size_t(len(c.request)), &h, nil)
 	runtime.KeepAlive(r)
 	if cerr != nil {

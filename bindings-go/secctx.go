@@ -31,6 +31,7 @@ import "C"
 import (
 	"net/http"
 	"runtime"
+	"strings"
 	"sync"
 	"unsafe"
 )
@@ -65,6 +66,69 @@ type Header struct {
 // use by any number of goroutines. Close releases it; a finalizer releases it otherwise.
 type Resolver struct {
 	ptr *C.secctx_resolver
+	// reads says which header names a resolve may read; the others are not packed.
+	reads nameFilter
+}
+
+// nameFilter matches the header names a resolver reads (SPEC's names are ASCII tokens):
+// first by length, then exactly against the canonical form (what http.Header holds), then
+// ASCII case-insensitively.
+type nameFilter struct {
+	lengths uint64 // bit n set: some name has length n (bit 0: some name is 64 bytes or longer)
+	canon   []string
+	lower   []string
+}
+
+func newNameFilter(list string) nameFilter {
+	var f nameFilter
+	for _, name := range strings.Split(list, "\n") {
+		if name == "" {
+			continue
+		}
+		f.lower = append(f.lower, name)
+		f.canon = append(f.canon, http.CanonicalHeaderKey(name))
+		if len(name) < 64 {
+			f.lengths |= 1 << len(name)
+		} else {
+			f.lengths |= 1
+		}
+	}
+	return f
+}
+
+func (f *nameFilter) match(name string) bool {
+	n := len(name)
+	if n < 64 {
+		if f.lengths&(1<<n) == 0 {
+			return false
+		}
+	} else if f.lengths&1 == 0 {
+		return false
+	}
+	for i, c := range f.canon {
+		if len(c) == n && (c == name || asciiEqualFold(f.lower[i], name)) {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiEqualFold reports whether name equals lower (lower-case ASCII) ignoring ASCII case
+// only, as the core compares names (unlike strings.EqualFold, no Unicode folding).
+func asciiEqualFold(lower, name string) bool {
+	if len(lower) != len(name) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // NewResolver compiles a resolver from the configuration JSON document (SPEC section 3). A bad
@@ -79,7 +143,13 @@ func NewResolver(config []byte) (*Resolver, error) {
 	if cerr := C.secctx_resolver_new(data, C.size_t(len(config)), &ptr); cerr != nil {
 		return nil, takeError(cerr)
 	}
-	r := &Resolver{ptr: ptr}
+	var names *C.char
+	var n C.size_t
+	if cerr := C.secctx_resolver_read_header_names(ptr, &names, &n); cerr != nil {
+		C.secctx_resolver_free(ptr)
+		return nil, takeError(cerr)
+	}
+	r := &Resolver{ptr: ptr, reads: newNameFilter(takeString(names, n))}
 	runtime.SetFinalizer(r, (*Resolver).Close)
 	return r, nil
 }
@@ -140,9 +210,15 @@ func begin(b []byte, peer string, id *Identity) []byte {
 // http.Header keys are canonicalised and repeats of one name are kept in order, which is all the
 // resolution depends on; use [Resolver.ResolveHeaders] to pass headers as an ordered list.
 func (r *Resolver) Resolve(peer string, h http.Header, id *Identity) (*Context, error) {
+	if r == nil || r.ptr == nil {
+		return nil, errClosed()
+	}
 	s := scratchPool.Get().(*scratch)
 	b := begin(s.buf, peer, id)
 	for name, values := range h {
+		if !r.reads.match(name) {
+			continue
+		}
 		for _, v := range values {
 			b = appendField(b, name)
 			b = appendField(b, v)
@@ -160,9 +236,15 @@ func (r *Resolver) FromRequest(req *http.Request, id *Identity) (*Context, error
 // ResolveHeaders is [Resolver.Resolve] with the headers as an ordered list of name/value pairs,
 // repeats allowed (the form of the conformance vectors and of servers that keep header order).
 func (r *Resolver) ResolveHeaders(peer string, headers []Header, id *Identity) (*Context, error) {
+	if r == nil || r.ptr == nil {
+		return nil, errClosed()
+	}
 	s := scratchPool.Get().(*scratch)
 	b := begin(s.buf, peer, id)
 	for _, h := range headers {
+		if !r.reads.match(h.Name) {
+			continue
+		}
 		b = appendField(b, h.Name)
 		b = appendField(b, h.Value)
 	}
@@ -170,15 +252,22 @@ func (r *Resolver) ResolveHeaders(peer string, headers []Header, id *Identity) (
 	return r.finish(s)
 }
 
+func errClosed() error {
+	return &Error{Code: CodeInvalidArgument, Message: "the resolver is closed"}
+}
+
 // finish makes the one cgo call of a resolve and copies the result into Go memory.
 func (r *Resolver) finish(s *scratch) (*Context, error) {
-	defer func() {
-		if cap(s.buf) <= 64<<10 && len(s.out) <= 64<<10 {
-			scratchPool.Put(s)
-		}
-	}()
+	c, err := r.call(s)
+	if cap(s.buf) <= 64<<10 && cap(s.out) <= 64<<10 {
+		scratchPool.Put(s)
+	}
+	return c, err
+}
+
+func (r *Resolver) call(s *scratch) (*Context, error) {
 	if r == nil || r.ptr == nil {
-		return nil, &Error{Code: CodeInvalidArgument, Message: "the resolver is closed"}
+		return nil, errClosed()
 	}
 	for {
 		var n C.size_t
@@ -188,19 +277,26 @@ func (r *Resolver) finish(s *scratch) (*Context, error) {
 		if cerr != nil {
 			return nil, takeError(cerr)
 		}
-		if int(n) > len(s.out) {
-			// A result larger than the buffer (many long allow-listed headers): grow and resolve
-			// again; resolution is deterministic.
-			s.out = make([]byte, int(n))
-			continue
+		size := int(n)
+		if size+len(s.buf) > len(s.out) {
+			// No room for the result and the request (many long allow-listed headers): grow;
+			// when the result itself did not fit, resolve again (resolution is deterministic).
+			grown := make([]byte, size+len(s.buf))
+			written := size <= len(s.out)
+			if written {
+				copy(grown, s.out[:size])
+			}
+			s.out = grown
+			if !written {
+				continue
+			}
 		}
-		// One allocation holds the result (which the Context's strings view, never written
-		// again) followed by the packed request (kept to render the other forms on demand).
-		mem := make([]byte, int(n)+len(s.buf))
-		copy(mem, s.out[:n])
-		copy(mem[n:], s.buf)
-		c := &Context{resolver: r, request: mem[n:]}
-		if !decodeResult(unsafe.String(unsafe.SliceData(mem), int(n)), c) {
+		// One string holds the result (which the Context's fields view) followed by the packed
+		// request (kept to render the other forms on demand): one allocation, never written again.
+		copy(s.out[size:], s.buf)
+		text := string(s.out[:size+len(s.buf)])
+		c := &Context{resolver: r, request: text[size:]}
+		if !decodeResult(text[:size], c) {
 			return nil, &Error{Code: CodePanic, Message: "malformed result from the native library"}
 		}
 		return c, nil

@@ -108,3 +108,23 @@ fn forwarded_64k(bencher: Bencher) {
         ctx.user_security_context_json()
     });
 }
+
+/// The request of the Go and .NET binding benchmarks, after the binding kept only the headers the
+/// resolver reads: resolve, render `user_security_context` only.
+#[divan::bench]
+fn binding_request(bencher: Bencher) {
+    let resolver = Resolver::from_json(r#"{"application_name": "contoso-chat", "trusted_proxies": ["10.1.0.0/24"]}"#)
+        .expect("valid config");
+    let headers = [
+        ("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36"),
+        ("X-Forwarded-For", "6.6.6.6, 203.0.113.7"),
+    ];
+    let identity = Identity::new()
+        .end_user_id("8a0f7c52-7f4e-4d1a-9b55-2f7d4c1e9a10")
+        .end_user_id_type("aad")
+        .end_user_tenant_id("72f988bf-86f1-41af-91ab-2d7cd011db47");
+    bencher.bench_local(|| {
+        let ctx = resolver.resolve(Request::new(black_box("10.1.0.4:61000"), black_box(headers)), &identity).unwrap();
+        ctx.user_security_context_json()
+    });
+}
