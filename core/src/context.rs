@@ -500,13 +500,16 @@ impl<'a> JsonObject<'a> {
         JsonObject { out, first: true }
     }
 
+    /// Writes a key; keys are fixed ASCII names that need no escaping.
     fn key(&mut self, key: &str) {
+        debug_assert!(!needs_escape(key.as_bytes()) && key.is_ascii());
         if !self.first {
             self.out.push(',');
         }
         self.first = false;
-        push_json_str(self.out, key);
-        self.out.push(':');
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\":");
     }
 
     fn opt_str(&mut self, key: &str, value: Option<&str>) {
