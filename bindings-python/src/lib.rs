@@ -181,19 +181,15 @@ fn pair_of<'py>(obj: &Bound<'py, PyAny>) -> Option<(Bound<'py, PyAny>, Bound<'py
 
 /// A WSGI environ (PEP 3333): the peer is `REMOTE_ADDR` (the one before werkzeug's `ProxyFix`
 /// rewrote it, when it did); headers are the `HTTP_*` keys (`HTTP_X_FORWARDED_FOR` →
-/// `X-FORWARDED-FOR`; names match case-insensitively) plus `CONTENT_TYPE` and `CONTENT_LENGTH`.
-/// With `only`, headers that resolver never reads are skipped before their values are converted
-/// (the result is the same; `explain` passes None so that it sees every header).
-fn collect_wsgi<'py>(
-    req: &mut RawRequest<'py>,
-    environ: &Bound<'py, PyAny>,
-    only: Option<&core::Resolver>,
-) -> PyResult<()> {
+/// `X-FORWARDED-FOR`; names match case-insensitively) plus `CONTENT_TYPE` and `CONTENT_LENGTH`,
+/// in the environ's order. With `only`, headers that resolver never reads are skipped before
+/// their values are converted (the result is the same; `explain` passes None so that it sees
+/// every header).
+fn collect_wsgi<'py>(req: &mut RawRequest<'py>, environ: &Bound<'py, PyAny>, only: Option<&Resolver>) -> PyResult<()> {
     let py = environ.py();
     let Ok(dict) = environ.cast::<PyDict>() else {
         return Err(type_err("environ", "a dict (a WSGI environ)", environ));
     };
-    req.headers.reserve(dict.len().min(64));
     let mut remote = dict.get_item(intern!(py, "REMOTE_ADDR"))?;
     if let Some(orig) = dict.get_item(intern!(py, "werkzeug.proxy_fix.orig"))? {
         if let Ok(orig) = orig.cast::<PyDict>() {
@@ -204,18 +200,74 @@ fn collect_wsgi<'py>(
         Some(p) => peer_of(&p, "environ['REMOTE_ADDR']")?,
         None => None,
     };
-    for (key, value) in dict.iter() {
-        let Ok(key) = key.cast::<PyString>() else { continue };
-        let Some(name) = wsgi_header_name(key)? else { continue };
-        if let Some(resolver) = only {
-            if !std::str::from_utf8(name.as_bytes()).is_ok_and(|n| resolver.reads_header(n)) {
+    let Some(resolver) = only else {
+        req.headers.reserve(dict.len().min(64));
+        for (key, value) in dict.iter() {
+            let Ok(key) = key.cast::<PyString>() else { continue };
+            let Some(name) = wsgi_header_name(key)? else { continue };
+            req.headers.push((Raw::Utf8(name), wsgi_value(key, &value)?));
+        }
+        return Ok(());
+    };
+    // The hot path of `from_wsgi`: one lookup per environ key in the resolver's memo, which
+    // answers "not read" for most keys, without touching reference counts for those.
+    let memo = resolver.wsgi_keys.bind(py);
+    let (mut pos, mut key_ptr, mut value_ptr) = (0, std::ptr::null_mut(), std::ptr::null_mut());
+    // SAFETY: `dict` is a dict and the GIL is held. `PyDict_Next` lends `key_ptr` and
+    // `value_ptr`: they are only used borrowed for the memo lookup (exact `str` keys, and the
+    // memo only ever holds exact `str` keys: strings are hashed and compared in C, no Python
+    // code runs, nothing is allocated), and owned (`from_borrowed_ptr`) before anything else.
+    while unsafe { pyo3::ffi::PyDict_Next(dict.as_ptr(), &mut pos, &mut key_ptr, &mut value_ptr) } != 0 {
+        let exact = unsafe { pyo3::ffi::PyUnicode_CheckExact(key_ptr) } != 0;
+        let mut known = std::ptr::null_mut();
+        if exact {
+            known = unsafe { pyo3::ffi::PyDict_GetItemWithError(memo.as_ptr(), key_ptr) };
+            if known.is_null() {
+                if let Some(err) = PyErr::take(py) {
+                    return Err(err);
+                }
+            } else if known == unsafe { pyo3::ffi::Py_None() } {
                 continue;
             }
+        } else if unsafe { pyo3::ffi::PyUnicode_Check(key_ptr) } == 0 {
+            continue;
         }
-        let v = str_of(&value, || format!("environ[{}]", key.repr().map(|r| r.to_string()).unwrap_or_default()))?;
-        req.headers.push((Raw::Utf8(name), v));
+        // SAFETY: lent by `PyDict_Next` just above; a `str` (checked above).
+        let key = unsafe { Bound::from_borrowed_ptr(py, key_ptr).cast_into_unchecked::<PyString>() };
+        let value = unsafe { Bound::from_borrowed_ptr(py, value_ptr) };
+        let name = if known.is_null() {
+            let name = wsgi_read_name(&key, &resolver.inner)?;
+            // `str` subclasses are not memoised: their `__hash__` and `__eq__` may be Python code.
+            if exact && memo.len() < WSGI_NAME_MEMO {
+                match &name {
+                    Some(n) => memo.set_item(&key, n)?,
+                    None => memo.set_item(&key, py.None())?,
+                }
+            }
+            match name {
+                Some(n) => n,
+                None => continue,
+            }
+        } else {
+            // SAFETY: the memo's values are None (handled above) or `bytes`; borrowed from the
+            // memo, which no Python code has changed since the lookup.
+            unsafe { Bound::from_borrowed_ptr(py, known).cast_into_unchecked::<PyBytes>() }
+        };
+        req.headers.push((Raw::Utf8(name), wsgi_value(&key, &value)?));
     }
     Ok(())
+}
+
+/// An environ value as UTF-8; errors name the key.
+fn wsgi_value<'py>(key: &Bound<'py, PyString>, value: &Bound<'py, PyAny>) -> PyResult<Raw<'py>> {
+    str_of(value, || format!("environ[{}]", key.repr().map(|r| r.to_string()).unwrap_or_default()))
+}
+
+/// The header name of a WSGI environ key when `resolver` reads that header, else None.
+fn wsgi_read_name<'py>(key: &Bound<'py, PyString>, resolver: &core::Resolver) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    let Some(name) = wsgi_header_name(key)? else { return Ok(None) };
+    let read = std::str::from_utf8(name.as_bytes()).is_ok_and(|n| resolver.reads_header(n));
+    Ok(read.then_some(name))
 }
 
 /// The most environ keys whose translation is remembered (a client choosing many distinct header
@@ -394,6 +446,9 @@ fn json_to_py<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
 #[pyclass(frozen, module = "secctx._secctx", name = "Resolver")]
 struct Resolver {
     inner: core::Resolver,
+    /// `from_wsgi`'s memo: environ key → the header's name (`bytes`) when this resolver reads
+    /// that header, None for every other key (at most `WSGI_NAME_MEMO` keys, all exact `str`).
+    wsgi_keys: Py<PyDict>,
 }
 
 /// Per-request identity arguments (None means "not given").
@@ -452,7 +507,11 @@ enum Source<'a, 'py> {
 }
 
 impl Resolver {
-    fn gather<'py>(source: Source<'_, 'py>, only: Option<&core::Resolver>) -> PyResult<RawRequest<'py>> {
+    fn wrap(py: Python<'_>, inner: core::Resolver) -> Self {
+        Resolver { inner, wsgi_keys: PyDict::new(py).unbind() }
+    }
+
+    fn gather<'py>(source: Source<'_, 'py>, only: Option<&Resolver>) -> PyResult<RawRequest<'py>> {
         let mut req = RawRequest::default();
         match source {
             Source::Pairs(peer, headers) => {
@@ -466,7 +525,7 @@ impl Resolver {
     }
 
     fn run(&self, py: Python<'_>, source: Source<'_, '_>, id: &IdentityArgs<'_>) -> PyResult<SecurityContext> {
-        let raw = Self::gather(source, Some(&self.inner))?;
+        let raw = Self::gather(source, Some(self))?;
         let request = raw.request();
         // The GIL is kept: a typical resolve takes well under a microsecond, less than releasing
         // and re-acquiring it costs (see docs/benchmarks/python.md).
@@ -523,14 +582,14 @@ impl Resolver {
         })?;
         let text: pyo3::pybacked::PyBackedStr = text.extract()?;
         let inner = core::Resolver::from_json(&text).map_err(|e| core_err(py, e))?;
-        Ok(Resolver { inner })
+        Ok(Resolver::wrap(py, inner))
     }
 
     /// Builds a resolver from the configuration document as JSON text.
     #[staticmethod]
     fn from_json(py: Python<'_>, json: pyo3::pybacked::PyBackedStr) -> PyResult<Self> {
         let inner = core::Resolver::from_json(&json).map_err(|e| core_err(py, e))?;
-        Ok(Resolver { inner })
+        Ok(Resolver::wrap(py, inner))
     }
 
     /// The effective configuration (presets and defaults filled in) as a dict.
@@ -667,17 +726,83 @@ struct SecurityContext {
 }
 
 impl SecurityContext {
-    fn fields(&self, py: Python<'_>, format: core::WireFormat) -> PyResult<core::BodyFields> {
-        self.inner.body_fields(format).map_err(|e| core_err(py, e))
+    /// The `user_security_context` object as a dict, built field by field: the keys, their
+    /// order and the values of `user_security_context_json` (SPEC 2.1), without rendering JSON
+    /// and reading it back.
+    fn usc_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        let ctx = &self.inner;
+        if let Some(v) = ctx.application_name() {
+            dict.set_item(intern!(py, "application_name"), v)?;
+        }
+        if let Some(v) = ctx.end_user_id() {
+            dict.set_item(intern!(py, "end_user_id"), v)?;
+        }
+        if let Some(v) = ctx.end_user_tenant_id() {
+            dict.set_item(intern!(py, "end_user_tenant_id"), v)?;
+        }
+        if let Some(ip) = ctx.source_ip() {
+            dict.set_item(intern!(py, "source_ip"), ip_str(py, ip))?;
+        }
+        Ok(dict)
     }
 
-    fn fields_for(&self, py: Python<'_>, api_version: Option<&str>) -> PyResult<core::BodyFields> {
+    /// The body field for an api-version (None: `user_security_context`): its name and its
+    /// value (the object as a dict, or the legacy document as a `str`).
+    fn field_for<'py>(
+        &self,
+        py: Python<'py>,
+        api_version: Option<&str>,
+    ) -> PyResult<(Bound<'py, PyString>, Bound<'py, PyAny>)> {
         let format = match api_version {
             None => core::WireFormat::UserSecurityContext,
             Some(v) => core::WireFormat::for_api_version(v).map_err(|e| core_err(py, e))?,
         };
-        self.fields(py, format)
+        let value = match format {
+            core::WireFormat::LegacyUser => {
+                let doc = self.inner.legacy_user_json().map_err(|e| core_err(py, e))?;
+                PyString::new(py, &doc).into_any()
+            }
+            _ => self.usc_dict(py)?.into_any(),
+        };
+        Ok((key_str(py, format.field_name()), value))
     }
+}
+
+/// An address in its canonical text form (as `Display` writes it), as a Python `str`,
+/// formatted on the stack.
+fn ip_str(py: Python<'_>, ip: std::net::IpAddr) -> Bound<'_, PyString> {
+    // The longest canonical address (an IPv4-mapped IPv6 one written in full) is 45 bytes.
+    let mut buf = [0u8; 64];
+    let len = match ip {
+        std::net::IpAddr::V4(v4) => {
+            let mut len = 0;
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    buf[len] = b'.';
+                    len += 1;
+                }
+                if octet >= 100 {
+                    buf[len] = b'0' + octet / 100;
+                    len += 1;
+                }
+                if octet >= 10 {
+                    buf[len] = b'0' + octet / 10 % 10;
+                    len += 1;
+                }
+                buf[len] = b'0' + octet % 10;
+                len += 1;
+            }
+            len
+        }
+        std::net::IpAddr::V6(v6) => {
+            use std::io::Write;
+            let mut cursor = std::io::Cursor::new(&mut buf[..]);
+            let _ = write!(cursor, "{v6}");
+            usize::try_from(cursor.position()).unwrap_or_default()
+        }
+    };
+    PyString::new(py, std::str::from_utf8(&buf[..len]).unwrap_or_default())
 }
 
 #[pymethods]
@@ -767,8 +892,8 @@ impl SecurityContext {
     }
 
     /// The `user_security_context` object (current API versions) as a dict.
-    fn user_security_context<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &self.inner.user_security_context_json())
+    fn user_security_context<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.usc_dict(py)
     }
 
     /// The `user_security_context` object as compact JSON text.
@@ -794,9 +919,11 @@ impl SecurityContext {
         &self,
         py: Python<'py>,
         api_version: pyo3::pybacked::PyBackedStr,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let fields = self.fields_for(py, Some(&api_version))?;
-        json_to_py(py, &fields.to_json())
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (name, value) = self.field_for(py, Some(&api_version))?;
+        let out = PyDict::new(py);
+        out.set_item(name, value)?;
+        Ok(out)
     }
 
     /// The dict to pass as openai-python's `extra_body`: a copy of `existing` (when given) with
@@ -809,7 +936,7 @@ impl SecurityContext {
         existing: Option<&Bound<'py, PyAny>>,
         api_version: Option<pyo3::pybacked::PyBackedStr>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let fields = self.fields_for(py, api_version.as_deref())?;
+        let (name, value) = self.field_for(py, api_version.as_deref())?;
         let out = PyDict::new(py);
         if let Some(existing) = existing.filter(|e| !e.is_none()) {
             let Ok(mapping) = existing.cast::<pyo3::types::PyMapping>() else {
@@ -817,8 +944,7 @@ impl SecurityContext {
             };
             out.update(mapping)?;
         }
-        let value = json_to_py(py, fields.value_json())?;
-        out.set_item(key_str(py, fields.field_name()), value)?;
+        out.set_item(name, value)?;
         Ok(out)
     }
 
@@ -878,7 +1004,7 @@ static DEFAULT_RESOLVER: PyOnceLock<Py<Resolver>> = PyOnceLock::new();
 #[pyfunction]
 fn default_resolver(py: Python<'_>) -> PyResult<Py<Resolver>> {
     DEFAULT_RESOLVER
-        .get_or_try_init(py, || Py::new(py, Resolver { inner: core::Resolver::default() }))
+        .get_or_try_init(py, || Py::new(py, Resolver::wrap(py, core::Resolver::default())))
         .map(|r| r.clone_ref(py))
 }
 

@@ -355,6 +355,31 @@ def test_wsgi_many_distinct_header_names() -> None:
         assert TRUSTED.from_wsgi(environ).source_ip == "203.0.113.7"
 
 
+def test_wsgi_keys_are_remembered_per_resolver() -> None:
+    class Key(str):
+        pass
+
+    environ = {
+        "REMOTE_ADDR": "10.0.0.2",
+        Key("HTTP_X_FORWARDED_FOR"): "203.0.113.7",
+        42: "not a str key",
+        "HTTP_X_CLIENT": "203.0.113.50",
+        "HTTP_COOKIE": None,  # never read: not converted, so not an error
+    }
+    by_chain = secctx.Resolver(trusted_proxies=["10.0.0.0/8"], request_headers=[])
+    by_header = secctx.Resolver(trusted_proxies=["10.0.0.0/8"], client_ip_header="X-Client", request_headers=[])
+    for _ in range(2):  # the second time from each resolver's memo
+        assert by_chain.from_wsgi(environ).source_ip == "203.0.113.7"
+        assert by_header.from_wsgi(environ).source_ip == "203.0.113.50"
+    with pytest.raises(TypeError, match="HTTP_X_CLIENT"):
+        by_header.from_wsgi(dict(environ, HTTP_X_CLIENT=None))
+    assert by_chain.from_wsgi(dict(environ, HTTP_X_CLIENT=None)).source_ip == "203.0.113.7"
+    # Spellings WSGI servers do not use still name the header; repeats keep the environ's order.
+    odd = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X-FORWARDED-FOR": "198.51.100.1", "HTTP_x_forwarded_for": "203.0.113.9"}
+    assert by_chain.from_wsgi(odd).source_ip == "203.0.113.9"
+    assert by_chain.from_wsgi(dict(reversed(list(odd.items())))).source_ip == "198.51.100.1"
+
+
 def test_importing_secctx_imports_no_framework() -> None:
     import subprocess
     import sys

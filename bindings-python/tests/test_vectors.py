@@ -109,3 +109,56 @@ def test_compare_detects_differences() -> None:
     assert compare({"error": "invalid_config"}, {"user_security_context": {}}) is not None
     assert compare({"user_security_context": {}, "user_error": "missing_end_user_id_type"},
                    {"user_security_context": {}, "user": {}}) is not None
+
+
+def wsgi_environ(peer: Optional[str], headers: list[tuple[str, str]]) -> Optional[dict[str, Any]]:
+    """The request as a WSGI environ, in header order; a repeated name takes a key WSGI spells
+    differently (`HTTP_x_forwarded_for`, `HTTP_X-FORWARDED-FOR`, …). None when the headers cannot
+    be written as an environ (a non-ASCII name or one with `_`, too many repeats)."""
+    environ: dict[str, Any] = {"wsgi.url_scheme": "http", "REQUEST_METHOD": "GET"}
+    if peer is not None:
+        environ["REMOTE_ADDR"] = peer
+    for name, value in headers:
+        if not name.isascii() or "_" in name:
+            return None
+        upper = name.upper().replace("-", "_")
+        special = {"CONTENT_TYPE", "CONTENT_LENGTH"}
+        candidates = ([upper] if upper in special else []) + [
+            "HTTP_" + "".join(c.lower() if (bits >> i) & 1 else c for i, c in enumerate(upper))
+            for bits in range(64)
+        ] + ["HTTP_" + name.upper(), "HTTP_" + name.lower()]
+        key = next((k for k in candidates if k not in environ), None)
+        if key is None:
+            return None
+        environ[key] = value
+    return environ
+
+
+@pytest.mark.parametrize("case", [c for _, c in CASES], ids=[i for i, _ in CASES])
+def test_vector_through_wsgi(case: dict[str, Any]) -> None:
+    """`from_wsgi` (which skips the headers a resolver never reads) agrees with `resolve`."""
+    config, request = case.get("config", {}), case.get("request", {})
+    if not isinstance(config, dict) or "error" in case["expect"]:
+        return
+    headers = [(str(n), str(v)) for n, v in request.get("headers", [])]
+    environ = wsgi_environ(request.get("peer"), headers)
+    if environ is None or not isinstance(request.get("peer"), (str, type(None))):
+        return
+    resolver = secctx.Resolver(config)
+    identity = case.get("identity") or {}
+
+    def outcome(call: Any) -> Any:
+        try:
+            ctx = call()
+        except secctx.SecCtxError as e:
+            return e.code
+        try:
+            legacy: Any = ctx.legacy_user()
+        except secctx.SecCtxError as e:
+            legacy = e.code
+        return ctx.as_dict(), ctx.extra_body(), legacy, ctx
+
+    for _ in range(2):  # the second time from the resolver's memo
+        got = outcome(lambda: resolver.from_wsgi(environ, **identity))
+        want = outcome(lambda: resolver.resolve(request.get("peer"), headers, **identity))
+        assert got == want
