@@ -7,14 +7,20 @@
 //!
 //! Crossing the boundary is what costs in Node, so each request crosses once, and nothing but
 //! strings comes back (a native object per request would need a finalizer, which costs more
-//! than resolving). The headers arrive as one value, in one of two forms:
+//! than resolving). The hot path is a plain C callback made per resolver
+//! ([`NativeResolver::resolve_function`]): napi-rs's generated glue for a class method (the
+//! `&self` borrow registry, `napi_unwrap`, typed optional arguments) cost about 1 µs per call,
+//! more than resolving. `index.js` sends only the headers the resolver reads
+//! (`Resolver::read_header_names`), in one of two forms:
 //!
-//! - the hot path: one string, the flat header list `[name, value, …]` joined with NUL, plus
-//!   the number of items. If a name or value itself held a NUL the split gives a different
-//!   count; the call then returns `null` and `index.js` retries with the second form;
+//! - the hot path: one string, the flat header list `[name, value, …]` with each item followed
+//!   by a NUL, plus the number of items. If a name or value itself held a NUL the split gives a
+//!   different count; the call then returns `null` and `index.js` retries with the second form;
 //! - an array of strings `[name, value, …]` (Node's `req.rawHeaders` layout).
 //!
-//! Both are read into one byte buffer reused across calls, with spans into it.
+//! Both are read into one byte buffer reused across calls, with spans into it. The answer is
+//! the `user_security_context` fields in a compact form (`push_compact_usc`) that `index.js`
+//! splits without `JSON.parse`; the cold renderings (`record`, `legacy`, …) are JSON text.
 //!
 //! Errors from the core are thrown as JS errors whose `code` is the core's error kind
 //! (`invalid_config`, …); `index.js` turns them into `SecCtxError` subclasses.
@@ -23,7 +29,7 @@
 use std::cell::RefCell;
 use std::ptr;
 
-use napi::bindgen_prelude::{FromNapiValue, TypeName, ValidateNapiValue, ValueType};
+use napi::bindgen_prelude::{Env, FromNapiValue, TypeName, Unknown, ValidateNapiValue, ValueType};
 use napi::sys;
 use napi_derive::napi;
 use secctx::{Identity, Request, Resolver, SecurityContext};
@@ -114,15 +120,16 @@ unsafe fn append_js_string(env: sys::napi_env, value: sys::napi_value, buf: &mut
     }
     let spare = buf.capacity() - start;
     let mut copied = 0usize;
-    // Write straight into the spare capacity. napi writes at most `spare - 1` bytes and a NUL;
-    // `spare - 1` bytes written may mean the string was cut, so then ask for its length.
+    // Write straight into the spare capacity. napi writes at most `spare - 1` bytes and a NUL,
+    // and only whole characters (up to 4 bytes each): when fewer than 4 bytes of room are left
+    // unused the string may have been cut, so then ask for its length.
     // SAFETY: the destination is `spare` bytes of `buf`'s allocation past its length.
     let status =
         unsafe { sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().add(start).cast(), spare, &mut copied) };
     if status != sys::Status::napi_ok {
         return false;
     }
-    if copied + 1 >= spare {
+    if copied + 4 >= spare {
         let mut len = 0usize;
         // SAFETY: a length query writes nothing but `len`.
         let status = unsafe { sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut len) };
@@ -143,45 +150,49 @@ unsafe fn append_js_string(env: sys::napi_env, value: sys::napi_value, buf: &mut
     true
 }
 
-impl FromNapiValue for Headers {
-    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+/// Splits a packed header string (each item followed by a NUL) into spans. A missing final NUL
+/// leaves one more item, so the count check catches it like an item holding a NUL.
+fn split_terminated(h: &mut Headers) {
+    let mut start = 0;
+    while let Some(rest) = h.buf.get(start..).filter(|r| !r.is_empty()) {
+        match rest.iter().position(|&b| b == 0) {
+            Some(i) => {
+                h.spans.push((start, start + i));
+                start += i + 1;
+            }
+            None => {
+                h.spans.push((start, h.buf.len()));
+                break;
+            }
+        }
+    }
+}
+
+impl Headers {
+    /// Reads the headers argument: a packed string or an array of strings.
+    ///
+    /// # Safety
+    /// `env` and `value` must be live handles of the current call.
+    unsafe fn read(env: sys::napi_env, value: sys::napi_value) -> Headers {
         let mut h = Headers::empty();
         h.buf.clear();
         h.spans.clear();
-        let mut kind = sys::ValueType::napi_undefined;
         // SAFETY (all calls below): `env` and `value` are the live handles of this call.
-        if unsafe { sys::napi_typeof(env, value, &mut kind) } != sys::Status::napi_ok {
-            h.problem = Some("headers cannot be read".into());
-            return Ok(h);
-        }
-        if kind == sys::ValueType::napi_string {
+        // The hot path first: a string (anything else fails with `napi_string_expected`).
+        if unsafe { append_js_string(env, value, &mut h.buf) } {
             h.joined = true;
-            if !unsafe { append_js_string(env, value, &mut h.buf) } {
-                h.problem = Some("headers cannot be read".into());
-            } else if !h.buf.is_empty() {
-                let mut start = 0;
-                // `str::split` finds the separators with memchr; a non-UTF-8 buffer (impossible
-                // from napi) is left unsplit and rejected by `pairs`.
-                if let Ok(text) = std::str::from_utf8(&h.buf) {
-                    for item in text.split('\0') {
-                        h.spans.push((start, start + item.len()));
-                        start += item.len() + 1;
-                    }
-                } else {
-                    h.spans.push((0, h.buf.len()));
-                }
-            }
-            return Ok(h);
+            split_terminated(&mut h);
+            return h;
         }
         let mut is_array = false;
         if unsafe { sys::napi_is_array(env, value, &mut is_array) } != sys::Status::napi_ok || !is_array {
-            h.problem = Some("headers must be an array of strings [name, value, …]".into());
-            return Ok(h);
+            h.problem = Some("headers must be a string or an array of strings [name, value, …]".into());
+            return h;
         }
         let mut len = 0u32;
         if unsafe { sys::napi_get_array_length(env, value, &mut len) } != sys::Status::napi_ok {
             h.problem = Some("headers: cannot read the array's length".into());
-            return Ok(h);
+            return h;
         }
         for i in 0..len {
             let mut item = ptr::null_mut();
@@ -196,7 +207,14 @@ impl FromNapiValue for Headers {
             }
             h.spans.push((start, h.buf.len()));
         }
-        Ok(h)
+        h
+    }
+}
+
+impl FromNapiValue for Headers {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+        // SAFETY: the caller passes live handles.
+        Ok(unsafe { Headers::read(env, value) })
     }
 }
 
@@ -217,33 +235,31 @@ pub struct NativeResolver {
     inner: Resolver,
 }
 
-impl NativeResolver {
-    /// Resolves and renders with `render`; `Ok(None)` when a joined header string must be
-    /// retried as an array.
-    fn with_context<T>(
-        &self,
-        peer: Option<&str>,
-        headers: Headers,
-        count: u32,
-        ids: [Option<&str>; 4],
-        render: impl FnOnce(&Resolver, Request<'_, std::vec::IntoIter<(&str, &str)>>, &Identity<'_>) -> Result<T, KindError>,
-    ) -> Result<Option<T>, KindError> {
-        let result = match headers.pairs(count) {
-            Err(e) => Err(arg_error(e)),
-            Ok(None) => Ok(None),
-            Ok(Some(pairs)) => {
-                let identity = Identity {
-                    end_user_id: ids[0],
-                    end_user_id_type: ids[1],
-                    end_user_tenant_id: ids[2],
-                    application_name: ids[3],
-                };
-                render(&self.inner, Request::new(peer, pairs.into_iter()), &identity).map(Some)
-            }
-        };
-        headers.release();
-        result
-    }
+/// Resolves and renders with `render`; `Ok(None)` when a packed header string must be retried
+/// as an array.
+fn with_context<T>(
+    resolver: &Resolver,
+    peer: Option<&str>,
+    headers: Headers,
+    count: u32,
+    ids: [Option<&str>; 4],
+    render: impl FnOnce(&Resolver, Request<'_, std::vec::IntoIter<(&str, &str)>>, &Identity<'_>) -> Result<T, KindError>,
+) -> Result<Option<T>, KindError> {
+    let result = match headers.pairs(count) {
+        Err(e) => Err(arg_error(e)),
+        Ok(None) => Ok(None),
+        Ok(Some(pairs)) => {
+            let identity = Identity {
+                end_user_id: ids[0],
+                end_user_id_type: ids[1],
+                end_user_tenant_id: ids[2],
+                application_name: ids[3],
+            };
+            render(resolver, Request::new(peer, pairs.into_iter()), &identity).map(Some)
+        }
+    };
+    headers.release();
+    result
 }
 
 fn resolve_ctx(
@@ -272,40 +288,65 @@ impl NativeResolver {
         self.inner.config().to_json()
     }
 
-    /// Resolves one request and returns its `user_security_context` as JSON; `null` when
-    /// `headers` is a joined string that does not split into `count` items.
-    #[napi(
-        catch_unwind,
-        ts_args_type = "peer: string | null | undefined, headers: string | Array<string>, count: number, endUserId?: string | null, endUserIdType?: string | null, endUserTenantId?: string | null, applicationName?: string | null"
-    )]
-    #[allow(clippy::too_many_arguments)]
-    pub fn user_security_context(
-        &self,
-        peer: Option<String>,
-        headers: Headers,
-        count: u32,
-        end_user_id: Option<String>,
-        end_user_id_type: Option<String>,
-        end_user_tenant_id: Option<String>,
-        application_name: Option<String>,
-    ) -> Result<Option<String>, KindError> {
-        let ids = [
-            end_user_id.as_deref(),
-            end_user_id_type.as_deref(),
-            end_user_tenant_id.as_deref(),
-            application_name.as_deref(),
-        ];
-        self.with_context(peer.as_deref(), headers, count, ids, |r, req, id| {
-            resolve_ctx(r, req, id).map(|ctx| ctx.user_security_context_json())
-        })
+    /// Every header name a resolve may read, in lower case (`Resolver::read_header_names`):
+    /// resolving with only these headers gives the same result as with all of them.
+    #[napi(catch_unwind)]
+    pub fn read_header_names(&self) -> Vec<String> {
+        self.inner.read_header_names().map(str::to_string).collect()
     }
 
-    /// Resolves one request and renders `what`: `record` (the full context as JSON), `legacy`
+    /// The hot path: a plain function bound to this resolver, called as
+    /// `(peer, headers, count, endUserId?, endUserIdType?, endUserTenantId?, applicationName?)`.
+    /// `headers` is the flat list `[name, value, …]` packed into one string (each item followed
+    /// by a NUL; `count` items), or an array of strings. It returns the request's
+    /// `user_security_context` in the compact form `index.js` decodes (see `push_compact_usc`),
+    /// or `null` when the packed string does not split into `count` items (an item held a NUL:
+    /// retry with the array). A plain C callback, without napi-rs's per-call glue.
+    #[napi(
+        catch_unwind,
+        ts_return_type = "(peer: string | null | undefined, headers: string | Array<string>, count: number, endUserId?: string | null, endUserIdType?: string | null, endUserTenantId?: string | null, applicationName?: string | null) => string | null"
+    )]
+    pub fn resolve_function(&self, env: &Env) -> Result<Unknown<'_>, KindError> {
+        let data = Box::into_raw(Box::new(self.inner.clone()));
+        let mut func = ptr::null_mut();
+        let name = "resolve";
+        // SAFETY: `env` is live; `data` stays valid until the finalizer below frees it.
+        let status = unsafe {
+            sys::napi_create_function(
+                env.raw(),
+                name.as_ptr().cast(),
+                name.len() as isize,
+                Some(fast_resolve_callback),
+                data.cast(),
+                &mut func,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            // SAFETY: not handed to napi, so still ours.
+            drop(unsafe { Box::from_raw(data) });
+            return Err(internal("cannot create the resolve function"));
+        }
+        // SAFETY: as above; from here napi owns `data` and frees it with the function.
+        let status = unsafe {
+            sys::napi_add_finalizer(env.raw(), func, data.cast(), Some(drop_resolver), ptr::null_mut(), ptr::null_mut())
+        };
+        if status != sys::Status::napi_ok {
+            // SAFETY: the finalizer was not attached, so nothing else frees it; the function is
+            // dropped unreferenced and never called.
+            drop(unsafe { Box::from_raw(data) });
+            return Err(internal("cannot attach the resolve function's finalizer"));
+        }
+        // SAFETY: `func` is a live value of this call.
+        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), func) })
+    }
+
+    /// Resolves one request and renders `what`: `usc` (the `user_security_context` as JSON),
+    /// `record` (the full context as JSON), `legacy`
     /// (the legacy `user` document), `body` (`{"user_security_context": …}` or `{"user": …}`
     /// for `api_version`), or `explain` (the core's explanation as JSON). `null` as above.
     #[napi(
         catch_unwind,
-        ts_args_type = "what: 'record' | 'legacy' | 'body' | 'explain', apiVersion: string | null | undefined, peer: string | null | undefined, headers: string | Array<string>, count: number, endUserId?: string | null, endUserIdType?: string | null, endUserTenantId?: string | null, applicationName?: string | null"
+        ts_args_type = "what: 'usc' | 'record' | 'legacy' | 'body' | 'explain', apiVersion: string | null | undefined, peer: string | null | undefined, headers: string | Array<string>, count: number, endUserId?: string | null, endUserIdType?: string | null, endUserTenantId?: string | null, applicationName?: string | null"
     )]
     #[allow(clippy::too_many_arguments)]
     pub fn render(
@@ -326,7 +367,8 @@ impl NativeResolver {
             end_user_tenant_id.as_deref(),
             application_name.as_deref(),
         ];
-        self.with_context(peer.as_deref(), headers, count, ids, |r, req, id| match what.as_str() {
+        with_context(&self.inner, peer.as_deref(), headers, count, ids, |r, req, id| match what.as_str() {
+            "usc" => Ok(resolve_ctx(r, req, id)?.user_security_context_json()),
             "record" => serde_json::to_string(&resolve_ctx(r, req, id)?).map_err(internal),
             "legacy" => resolve_ctx(r, req, id)?.legacy_user_json().map_err(core_error),
             "body" => {
@@ -335,8 +377,238 @@ impl NativeResolver {
                 ctx.body_fields_for_api_version(version).map(|f| f.to_json()).map_err(core_error)
             }
             "explain" => serde_json::to_string(&r.explain(req, id).map_err(core_error)?).map_err(internal),
-            other => Err(arg_error(format!("what must be record, legacy, body or explain, got {other:?}"))),
+            other => Err(arg_error(format!("what must be usc, record, legacy, body or explain, got {other:?}"))),
         })
+    }
+}
+
+/// Appends the `user_security_context` fields of `ctx` to `out` in the compact form `index.js`
+/// decodes: one character `0x20 + mask` (bit 0 `application_name`, 1 `end_user_id`, 2
+/// `end_user_tenant_id`, 3 `source_ip`), then one character per present field whose code is the
+/// field's length in UTF-16 code units, then the fields' texts, in that order. A field too long
+/// for one character (≥ 0xD800 code units) makes it fall back to the JSON text, which starts
+/// with `{` and so cannot be taken for a mask.
+fn push_compact_usc(ctx: &SecurityContext, out: &mut String) {
+    use std::fmt::Write as _;
+    let ip = ctx.source_ip();
+    let mut ip_text = [0u8; 48];
+    let ip_len = {
+        let mut w = SliceWriter { buf: &mut ip_text, len: 0 };
+        if let Some(ip) = ip {
+            // An address is at most 45 characters (IPv4-embedded IPv6); `SliceWriter` refuses more.
+            let _ = write!(w, "{ip}");
+        }
+        w.len
+    };
+    let ip_str = std::str::from_utf8(ip_text.get(..ip_len).unwrap_or_default()).unwrap_or_default();
+    let fields = [ctx.application_name(), ctx.end_user_id(), ctx.end_user_tenant_id(), ip.map(|_| ip_str)];
+    let mut mask = 0u32;
+    let mut lengths = [0u32; 4];
+    for (i, field) in fields.iter().enumerate() {
+        if let Some(text) = field {
+            let units = if text.is_ascii() { text.len() } else { text.chars().map(char::len_utf16).sum() };
+            if units >= 0xD800 {
+                out.push_str(&ctx.user_security_context_json());
+                return;
+            }
+            mask |= 1 << i;
+            lengths[i] = units as u32;
+        }
+    }
+    out.push(char::from_u32(0x20 + mask).unwrap_or(' '));
+    for (i, field) in fields.iter().enumerate() {
+        if field.is_some() {
+            out.push(char::from_u32(lengths[i]).unwrap_or('\0'));
+        }
+    }
+    for text in fields.into_iter().flatten() {
+        out.push_str(text);
+    }
+}
+
+/// `fmt::Write` into a fixed buffer; refuses what does not fit.
+struct SliceWriter<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl std::fmt::Write for SliceWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let dest = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        dest.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+thread_local! {
+    /// The result text of the fast path, reused across calls on one JS thread.
+    static OUT: RefCell<String> = RefCell::new(String::with_capacity(256));
+}
+
+/// An optional string argument read without allocating when it is short.
+struct ArgStr {
+    stack: [u8; 128],
+    heap: Vec<u8>,
+    len: usize,
+    on_heap: bool,
+    present: bool,
+}
+
+impl ArgStr {
+    fn new() -> ArgStr {
+        ArgStr { stack: [0; 128], heap: Vec::new(), len: 0, on_heap: false, present: false }
+    }
+
+    /// Reads `value`: a string, or `null`/`undefined` for none; anything else is an error.
+    ///
+    /// # Safety
+    /// `env` and `value` must be live handles of the current call.
+    unsafe fn read(&mut self, env: sys::napi_env, value: sys::napi_value, what: &str) -> Result<(), KindError> {
+        let mut copied = 0usize;
+        // SAFETY: writes at most `stack.len()` bytes (with the NUL) into `stack`.
+        let status = unsafe {
+            sys::napi_get_value_string_utf8(env, value, self.stack.as_mut_ptr().cast(), self.stack.len(), &mut copied)
+        };
+        if status == sys::Status::napi_ok {
+            self.present = true;
+            // Whole characters only (see `append_js_string`): less than 4 bytes unused may mean cut.
+            if copied + 4 < self.stack.len() {
+                self.len = copied;
+                return Ok(());
+            }
+            // Possibly cut: read it whole.
+            self.on_heap = true;
+            if !unsafe { append_js_string(env, value, &mut self.heap) } {
+                return Err(arg_error(format!("{what} cannot be read")));
+            }
+            self.len = self.heap.len();
+            return Ok(());
+        }
+        let mut kind = sys::ValueType::napi_undefined;
+        // SAFETY: live handles.
+        if unsafe { sys::napi_typeof(env, value, &mut kind) } == sys::Status::napi_ok
+            && (kind == sys::ValueType::napi_undefined || kind == sys::ValueType::napi_null)
+        {
+            return Ok(());
+        }
+        Err(arg_error(format!("{what} must be a string or null")))
+    }
+
+    fn get(&self) -> Result<Option<&str>, KindError> {
+        if !self.present {
+            return Ok(None);
+        }
+        let bytes = if self.on_heap { self.heap.get(..self.len) } else { self.stack.get(..self.len) };
+        let bytes = bytes.ok_or_else(|| internal("argument span out of range"))?;
+        std::str::from_utf8(bytes).map(Some).map_err(|_| arg_error("an argument is not valid UTF-8"))
+    }
+}
+
+/// The fast path's body: `(peer, headers, count, endUserId?, endUserIdType?, endUserTenantId?,
+/// applicationName?)` → the compact `user_security_context` text, or `null` to retry with the
+/// headers as an array.
+///
+/// # Safety
+/// `env` and `info` must be the live handles of a call to a function made by
+/// [`NativeResolver::resolve_function`], whose data pointer is a live `Resolver`.
+unsafe fn fast_resolve(env: sys::napi_env, info: sys::napi_callback_info) -> Result<sys::napi_value, KindError> {
+    let mut argc = 7usize;
+    let mut argv = [ptr::null_mut(); 7];
+    let mut data = ptr::null_mut();
+    // SAFETY: `argv` has room for `argc` values.
+    let status = unsafe { sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), &mut data) };
+    if status != sys::Status::napi_ok || data.is_null() {
+        return Err(internal("cannot read the call's arguments"));
+    }
+    // SAFETY: `data` is the `Box<Resolver>` the function was created with; its finalizer runs
+    // only once the function is unreachable, so not during a call to it.
+    let resolver = unsafe { &*(data as *const Resolver) };
+    let [peer_v, headers_v, count_v, rest @ ..] = argv;
+    let mut peer = ArgStr::new();
+    // SAFETY: live handles of this call (missing arguments are `undefined`).
+    unsafe { peer.read(env, peer_v, "peer")? };
+    let mut count = 0u32;
+    // SAFETY: as above.
+    if unsafe { sys::napi_get_value_uint32(env, count_v, &mut count) } != sys::Status::napi_ok {
+        return Err(arg_error("count must be a number"));
+    }
+    let mut ids = [ArgStr::new(), ArgStr::new(), ArgStr::new(), ArgStr::new()];
+    if argc > 3 {
+        const NAMES: [&str; 4] = ["endUserId", "endUserIdType", "endUserTenantId", "applicationName"];
+        for ((id, v), name) in ids.iter_mut().zip(rest).zip(NAMES) {
+            // SAFETY: as above.
+            unsafe { id.read(env, v, name)? };
+        }
+    }
+    // SAFETY: as above.
+    let headers = unsafe { Headers::read(env, headers_v) };
+    let ids = [ids[0].get()?, ids[1].get()?, ids[2].get()?, ids[3].get()?];
+    OUT.with(|out| {
+        let mut out = out.try_borrow_mut().map_err(internal)?;
+        out.clear();
+        let done = with_context(resolver, peer.get()?, headers, count, ids, |r, req, id| {
+            resolve_ctx(r, req, id).map(|ctx| push_compact_usc(&ctx, &mut out))
+        })?;
+        let mut result = ptr::null_mut();
+        // SAFETY: `out` is valid UTF-8 of `out.len()` bytes.
+        let status = match done {
+            Some(()) => unsafe {
+                sys::napi_create_string_utf8(env, out.as_ptr().cast(), out.len() as isize, &mut result)
+            },
+            None => unsafe { sys::napi_get_null(env, &mut result) },
+        };
+        if out.capacity() > 1 << 16 {
+            *out = String::with_capacity(256);
+        }
+        if status != sys::Status::napi_ok {
+            return Err(internal("cannot create the result"));
+        }
+        Ok(result)
+    })
+}
+
+/// Throws `err` as a JS error with `code` set (a `TypeError` for argument problems).
+///
+/// # Safety
+/// `env` must be the live handle of the current call.
+unsafe fn throw(env: sys::napi_env, err: &KindError) {
+    let code = std::ffi::CString::new(err.status).unwrap_or_default();
+    let message = std::ffi::CString::new(err.reason.replace('\0', "\u{FFFD}")).unwrap_or_default();
+    // SAFETY: both are NUL-terminated; a pending exception makes these no-ops.
+    unsafe {
+        if err.status == "ERR_INVALID_ARG_TYPE" {
+            sys::napi_throw_type_error(env, code.as_ptr(), message.as_ptr());
+        } else {
+            sys::napi_throw_error(env, code.as_ptr(), message.as_ptr());
+        }
+    }
+}
+
+/// The C callback of the fast resolve function: no napi-rs glue, one `napi_get_cb_info`.
+unsafe extern "C" fn fast_resolve_callback(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: napi calls this with the live handles of the call.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { fast_resolve(env, info) })) {
+        Ok(Ok(value)) => value,
+        Ok(Err(err)) => {
+            // SAFETY: as above.
+            unsafe { throw(env, &err) };
+            ptr::null_mut()
+        }
+        Err(_) => {
+            // SAFETY: as above.
+            unsafe { throw(env, &internal("panic in secctx")) };
+            ptr::null_mut()
+        }
+    }
+}
+
+/// Frees the resolver of a fast resolve function once the function is collected.
+unsafe extern "C" fn drop_resolver(_env: sys::napi_env, data: *mut std::ffi::c_void, _hint: *mut std::ffi::c_void) {
+    if !data.is_null() {
+        // SAFETY: `data` came from `Box::into_raw` in `resolve_function` and is freed only here.
+        drop(unsafe { Box::from_raw(data as *mut Resolver) });
     }
 }
 
@@ -348,36 +620,32 @@ pub fn core_version() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::Headers;
+    use super::{Headers, split_terminated};
 
-    fn joined(text: &str) -> Headers {
-        let buf = text.as_bytes().to_vec();
-        let mut spans = Vec::new();
-        let mut start = 0;
-        for item in text.split('\0') {
-            spans.push((start, start + item.len()));
-            start += item.len() + 1;
-        }
-        Headers { buf, spans, joined: true, problem: None }
+    fn packed(text: &str) -> Headers {
+        let mut h = Headers { buf: text.as_bytes().to_vec(), spans: Vec::new(), joined: true, problem: None };
+        split_terminated(&mut h);
+        h
     }
 
     #[test]
-    fn joined_headers_split_into_pairs() {
-        let h = joined("X-Forwarded-For\x001.2.3.4\x00User-Agent\x00");
+    fn packed_headers_split_into_pairs() {
+        let h = packed("X-Forwarded-For\x001.2.3.4\x00User-Agent\x00\x00");
         let pairs = h.pairs(4).ok().flatten();
         assert_eq!(pairs, Some(vec![("X-Forwarded-For", "1.2.3.4"), ("User-Agent", "")]));
+        assert_eq!(packed("").pairs(0).ok().flatten(), Some(vec![]));
     }
 
     #[test]
     fn a_nul_inside_an_item_changes_the_count() {
-        // ["a\0b", "c"] joined is "a\0b\0c": three pieces for two items.
-        let h = joined("a\x00b\x00c");
-        assert!(matches!(h.pairs(2), Ok(None)));
+        // ["a\0b", "c"] packed is "a\0b\0c\0": three pieces for two items.
+        assert!(matches!(packed("a\x00b\x00c\x00").pairs(2), Ok(None)));
+        // A missing final NUL leaves an extra piece too.
+        assert!(matches!(packed("a\x00b").pairs(1), Ok(None)));
     }
 
     #[test]
     fn an_odd_number_of_items_is_an_argument_error() {
-        let h = joined("a\x00b\x00c");
-        assert!(matches!(h.pairs(3), Err(m) if m.contains("odd")));
+        assert!(matches!(packed("a\x00b\x00c\x00").pairs(3), Err(m) if m.contains("odd")));
     }
 }

@@ -201,3 +201,89 @@ test('the README quick start prints what the README says', async () => {
   const printed = execFileSync(process.execPath, [`${EXAMPLES_BUILD}/quickstart.mjs`], { encoding: 'utf8' }).trim()
   assert.equal(printed, shown)
 })
+
+test('only the headers the resolver reads cross, and the answer is the same', () => {
+  const r = new Resolver({ trusted_proxies: ['loopback'], request_headers: ['User-Agent', 'X-Request-Id'] })
+  const raw = [
+    'Cookie', 'a\u0000b', // not read: a NUL here needs no retry, and it is not forwarded
+    'x-FORWARDED-for', '203.0.113.1, 127.0.0.2',
+    'User-Agent', 'ua',
+    'X-Forwarded-Fo', '1.1.1.1', // same first letters, shorter
+    'X-Forwarded-Foo', '1.1.1.1', // same length as a read name
+    '\u212aey', 'kelvin', // K (U+212A) lowercases to k in JS, not in the core
+    'X-Forwarded-For', '198.51.100.7', // a repeat, later in the chain
+    'x-request-id', 'r-1',
+  ]
+  const ctx = r.fromNodeRequest({ socket: { remoteAddress: '127.0.0.1' }, rawHeaders: raw })
+  assert.equal(ctx.sourceIp, '198.51.100.7')
+  assert.deepEqual(ctx.sourceRequestHeaders, { 'User-Agent': 'ua', 'X-Request-Id': 'r-1' })
+  const all = r.resolve('127.0.0.1', raw)
+  assert.deepEqual(ctx.toJSON(), all.toJSON())
+  assert.deepEqual(r.explain('127.0.0.1', raw).dropped_headers, ['Cookie'], 'explain still sees every header')
+  // rawHeaders in the [[name, value], …] form is accepted as before.
+  const pairs = r.fromNodeRequest({ socket: { remoteAddress: '127.0.0.1' }, rawHeaders: [['X-Forwarded-For', '192.0.2.9']] })
+  assert.equal(pairs.sourceIp, '192.0.2.9')
+})
+
+test('user_security_context fields of every shape and length come back exactly', () => {
+  const r = new Resolver({ trusted_proxies: ['loopback'] })
+  const app = new Resolver({ application_name: 'app 🚀', trusted_proxies: ['loopback'] })
+  // Longer than the compact form takes (0xD800 UTF-16 units): the core bounds identity values
+  // first, so this checks only that whatever comes back matches the core's JSON rendering.
+  const long = 'é'.repeat(0xd800)
+  const cases = [
+    [r, null, {}, {}],
+    [r, '127.0.0.1', { endUserTenantId: 't' }, { end_user_tenant_id: 't', source_ip: '127.0.0.1' }],
+    [r, null, { endUserId: '', endUserTenantId: '' }, {}],
+    [r, null, { endUserId: ' ', endUserTenantId: '\u0000' }, { end_user_id: ' ', end_user_tenant_id: '\u0000' }],
+    [app, null, { endUserId: 'ü\u0000"\\😀' }, { application_name: 'app 🚀', end_user_id: 'ü\u0000"\\😀' }],
+    [app, '::1', { applicationName: 'per-request', endUserId: 'u' }, { application_name: 'per-request', end_user_id: 'u', source_ip: '::1' }],
+    [r, '127.0.0.1', { endUserId: long }, null],
+    [app, '::ffff:127.0.0.1', { endUserId: 'u', endUserTenantId: long, applicationName: long }, null],
+  ]
+  for (const [res, peer, identity, expected] of cases) {
+    const ctx = res.resolve(peer, [], identity)
+    const usc = ctx.userSecurityContext()
+    const json = ctx.explain().split('user_security_context: ')[1]
+    assert.ok(JSON.stringify(usc) === json, 'the same text as the core renders, keys in the spec order')
+    if (expected !== null) {
+      assert.deepEqual(usc, expected)
+      assert.deepEqual(Object.keys(usc), Object.keys(expected))
+    }
+    assert.deepEqual(ctx.withSecurityContext({ model: 'm' }), { model: 'm', user_security_context: usc })
+  }
+})
+
+test('withSecurityContext copies an own __proto__ key as data, like a spread', () => {
+  const ctx = new Resolver().resolve('192.0.2.1', [])
+  const params = JSON.parse('{"model": "m", "__proto__": {"polluted": true}}')
+  const out = ctx.withSecurityContext(params)
+  assert.equal(Object.getPrototypeOf(out), Object.prototype)
+  assert.equal(out.polluted, undefined)
+  assert.deepEqual(Object.keys(out), ['model', '__proto__', 'user_security_context'])
+  const sym = Symbol('s')
+  const withSymbol = ctx.withSecurityContext({ [sym]: 1, model: 'm' })
+  assert.equal(withSymbol[sym], 1)
+})
+
+test('the native resolve function refuses junk without crashing', async () => {
+  const native = (await import('node:module')).createRequire(import.meta.url)('../native.js')
+  const fn = new native.NativeResolver('{}').resolveFunction()
+  assert.equal(typeof fn('192.0.2.1', '', 0), 'string')
+  assert.equal(fn('192.0.2.1', 'a\u0000b\u0000c\u0000', 2), null, 'a NUL inside an item: retry')
+  assert.equal(fn('192.0.2.1', 'a\u0000b', 1), null, 'more pieces than items: retry')
+  const junk = [
+    [],
+    [42, '', 0],
+    ['192.0.2.1', 42, 0],
+    ['192.0.2.1', '', 'x'],
+    ['192.0.2.1', ['a'], 1],
+    ['192.0.2.1', ['a', 1], 2],
+    ['192.0.2.1', '', 0, 5],
+    ['192.0.2.1', '', 0, null, null, null, {}],
+  ]
+  for (const args of junk) {
+    assert.throws(() => fn(...args), (e) => e instanceof Error && typeof e.code === 'string', JSON.stringify(args))
+  }
+  assert.throws(() => fn(null, '', 0, null, 'github'), (e) => e.code === 'invalid_identity')
+})
