@@ -69,14 +69,14 @@ impl Headers {
         Headers { buf, spans, joined: false, problem: None }
     }
 
-    /// `Ok(None)` when a joined string does not split into `count` items (an item held a NUL).
-    /// `Err` is an argument problem, for a `TypeError`.
-    fn pairs(&self, count: u32) -> Result<Option<Vec<(&str, &str)>>, String> {
+    /// `Ok(false)` when a packed string does not split into `count` items (an item held a
+    /// NUL). `Err` is an argument problem, for a `TypeError`.
+    fn splits_into(&self, count: u32) -> Result<bool, String> {
         if let Some(problem) = &self.problem {
             return Err(problem.clone());
         }
         if self.joined && self.spans.len() != count as usize {
-            return Ok(None);
+            return Ok(false);
         }
         if self.spans.len() % 2 != 0 {
             return Err(format!(
@@ -84,9 +84,23 @@ impl Headers {
                 self.spans.len()
             ));
         }
-        // One UTF-8 check for the whole buffer: items are whole JS strings (napi writes UTF-8)
-        // or pieces split at NUL bytes, so every span starts and ends on a character boundary.
-        let all = std::str::from_utf8(&self.buf).map_err(|_| "headers: an item is not valid UTF-8".to_string())?;
+        Ok(true)
+    }
+
+    /// The whole buffer as text: one UTF-8 check for every item. Items are whole JS strings
+    /// (napi writes UTF-8) or pieces split at NUL bytes, so every span starts and ends on a
+    /// character boundary.
+    fn text(&self) -> Result<&str, String> {
+        std::str::from_utf8(&self.buf).map_err(|_| "headers: an item is not valid UTF-8".to_string())
+    }
+
+    /// `Ok(None)` when a packed string does not split into `count` items (an item held a NUL).
+    /// `Err` is an argument problem, for a `TypeError`.
+    fn pairs(&self, count: u32) -> Result<Option<Vec<(&str, &str)>>, String> {
+        if !self.splits_into(count)? {
+            return Ok(None);
+        }
+        let all = self.text()?;
         let text = |(a, b): (usize, usize)| all.get(a..b).ok_or_else(|| "headers: span out of range".to_string());
         self.spans
             .chunks_exact(2)
@@ -154,17 +168,31 @@ unsafe fn append_js_string(env: sys::napi_env, value: sys::napi_value, buf: &mut
 /// leaves one more item, so the count check catches it like an item holding a NUL.
 fn split_terminated(h: &mut Headers) {
     let mut start = 0;
-    while let Some(rest) = h.buf.get(start..).filter(|r| !r.is_empty()) {
-        match rest.iter().position(|&b| b == 0) {
-            Some(i) => {
-                h.spans.push((start, start + i));
-                start += i + 1;
-            }
-            None => {
-                h.spans.push((start, h.buf.len()));
-                break;
+    let mut at = 0;
+    let buf = &h.buf;
+    // Eight bytes at a time: a word holds a zero byte iff `(x - 0x01…01) & !x & 0x80…80` ≠ 0.
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    for chunk in buf.chunks_exact(8) {
+        let x = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
+        if x.wrapping_sub(LO) & !x & HI != 0 {
+            for (i, &b) in chunk.iter().enumerate() {
+                if b == 0 {
+                    h.spans.push((start, at + i));
+                    start = at + i + 1;
+                }
             }
         }
+        at += 8;
+    }
+    for (i, &b) in buf.get(at..).unwrap_or_default().iter().enumerate() {
+        if b == 0 {
+            h.spans.push((start, at + i));
+            start = at + i + 1;
+        }
+    }
+    if start < buf.len() {
+        h.spans.push((start, buf.len()));
     }
 }
 
@@ -394,9 +422,31 @@ fn push_compact_usc(ctx: &SecurityContext, out: &mut String) {
     let mut ip_text = [0u8; 48];
     let ip_len = {
         let mut w = SliceWriter { buf: &mut ip_text, len: 0 };
-        if let Some(ip) = ip {
+        match ip {
+            // The usual case, without `fmt`'s machinery: the same text as `Display`.
+            Some(std::net::IpAddr::V4(v4)) => {
+                for (i, octet) in v4.octets().into_iter().enumerate() {
+                    let mut digits = [b'.', 0, 0, 0];
+                    let mut n = 1;
+                    if octet >= 100 {
+                        digits[n] = b'0' + octet / 100;
+                        n += 1;
+                    }
+                    if octet >= 10 {
+                        digits[n] = b'0' + octet / 10 % 10;
+                        n += 1;
+                    }
+                    digits[n] = b'0' + octet % 10;
+                    let from = if i == 0 { 1 } else { 0 };
+                    let _ =
+                        w.write_str(std::str::from_utf8(digits.get(from..=n).unwrap_or_default()).unwrap_or_default());
+                }
+            }
             // An address is at most 45 characters (IPv4-embedded IPv6); `SliceWriter` refuses more.
-            let _ = write!(w, "{ip}");
+            Some(ip) => {
+                let _ = write!(w, "{ip}");
+            }
+            None => {}
         }
         w.len
     };
@@ -447,63 +497,30 @@ thread_local! {
     static OUT: RefCell<String> = RefCell::new(String::with_capacity(256));
 }
 
-/// An optional string argument read without allocating when it is short.
-struct ArgStr {
-    stack: [u8; 128],
-    heap: Vec<u8>,
-    len: usize,
-    on_heap: bool,
-    present: bool,
-}
-
-impl ArgStr {
-    fn new() -> ArgStr {
-        ArgStr { stack: [0; 128], heap: Vec::new(), len: 0, on_heap: false, present: false }
+/// Reads an optional string argument onto the end of `buf`: its span, or `None` for `null` or
+/// `undefined`; anything else is an argument error naming `what`.
+///
+/// # Safety
+/// `env` and `value` must be live handles of the current call.
+unsafe fn read_opt_arg(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    buf: &mut Vec<u8>,
+    what: &str,
+) -> Result<Option<(usize, usize)>, KindError> {
+    let start = buf.len();
+    // SAFETY: live handles; a non-string fails without touching `buf`.
+    if unsafe { append_js_string(env, value, buf) } {
+        return Ok(Some((start, buf.len())));
     }
-
-    /// Reads `value`: a string, or `null`/`undefined` for none; anything else is an error.
-    ///
-    /// # Safety
-    /// `env` and `value` must be live handles of the current call.
-    unsafe fn read(&mut self, env: sys::napi_env, value: sys::napi_value, what: &str) -> Result<(), KindError> {
-        let mut copied = 0usize;
-        // SAFETY: writes at most `stack.len()` bytes (with the NUL) into `stack`.
-        let status = unsafe {
-            sys::napi_get_value_string_utf8(env, value, self.stack.as_mut_ptr().cast(), self.stack.len(), &mut copied)
-        };
-        if status == sys::Status::napi_ok {
-            self.present = true;
-            // Whole characters only (see `append_js_string`): less than 4 bytes unused may mean cut.
-            if copied + 4 < self.stack.len() {
-                self.len = copied;
-                return Ok(());
-            }
-            // Possibly cut: read it whole.
-            self.on_heap = true;
-            if !unsafe { append_js_string(env, value, &mut self.heap) } {
-                return Err(arg_error(format!("{what} cannot be read")));
-            }
-            self.len = self.heap.len();
-            return Ok(());
-        }
-        let mut kind = sys::ValueType::napi_undefined;
-        // SAFETY: live handles.
-        if unsafe { sys::napi_typeof(env, value, &mut kind) } == sys::Status::napi_ok
-            && (kind == sys::ValueType::napi_undefined || kind == sys::ValueType::napi_null)
-        {
-            return Ok(());
-        }
-        Err(arg_error(format!("{what} must be a string or null")))
+    let mut kind = sys::ValueType::napi_undefined;
+    // SAFETY: live handles.
+    if unsafe { sys::napi_typeof(env, value, &mut kind) } == sys::Status::napi_ok
+        && (kind == sys::ValueType::napi_undefined || kind == sys::ValueType::napi_null)
+    {
+        return Ok(None);
     }
-
-    fn get(&self) -> Result<Option<&str>, KindError> {
-        if !self.present {
-            return Ok(None);
-        }
-        let bytes = if self.on_heap { self.heap.get(..self.len) } else { self.stack.get(..self.len) };
-        let bytes = bytes.ok_or_else(|| internal("argument span out of range"))?;
-        std::str::from_utf8(bytes).map(Some).map_err(|_| arg_error("an argument is not valid UTF-8"))
-    }
+    Err(arg_error(format!("{what} must be a string or null")))
 }
 
 /// The fast path's body: `(peer, headers, count, endUserId?, endUserIdType?, endUserTenantId?,
@@ -526,39 +543,69 @@ unsafe fn fast_resolve(env: sys::napi_env, info: sys::napi_callback_info) -> Res
     // only once the function is unreachable, so not during a call to it.
     let resolver = unsafe { &*(data as *const Resolver) };
     let [peer_v, headers_v, count_v, rest @ ..] = argv;
-    let mut peer = ArgStr::new();
     // SAFETY: live handles of this call (missing arguments are `undefined`).
-    unsafe { peer.read(env, peer_v, "peer")? };
-    let mut count = 0u32;
+    let mut h = unsafe { Headers::read(env, headers_v) };
     // SAFETY: as above.
+    let result = unsafe { fast_resolve_with(env, resolver, &mut h, peer_v, count_v, (argc > 3).then_some(rest)) };
+    h.release();
+    result
+}
+
+/// The rest of [`fast_resolve`], with the headers read into `h`: the peer and identity are
+/// read onto the end of the same buffer, so one UTF-8 check covers everything.
+///
+/// # Safety
+/// `env` and the values must be live handles of the current call.
+unsafe fn fast_resolve_with(
+    env: sys::napi_env,
+    resolver: &Resolver,
+    h: &mut Headers,
+    peer_v: sys::napi_value,
+    count_v: sys::napi_value,
+    ids_v: Option<[sys::napi_value; 4]>,
+) -> Result<sys::napi_value, KindError> {
+    // SAFETY (all napi calls below): live handles of this call.
+    let peer = unsafe { read_opt_arg(env, peer_v, &mut h.buf, "peer")? };
+    let mut count = 0u32;
     if unsafe { sys::napi_get_value_uint32(env, count_v, &mut count) } != sys::Status::napi_ok {
         return Err(arg_error("count must be a number"));
     }
-    let mut ids = [ArgStr::new(), ArgStr::new(), ArgStr::new(), ArgStr::new()];
-    if argc > 3 {
+    let mut ids = [None; 4];
+    if let Some(values) = ids_v {
         const NAMES: [&str; 4] = ["endUserId", "endUserIdType", "endUserTenantId", "applicationName"];
-        for ((id, v), name) in ids.iter_mut().zip(rest).zip(NAMES) {
-            // SAFETY: as above.
-            unsafe { id.read(env, v, name)? };
+        for ((id, v), name) in ids.iter_mut().zip(values).zip(NAMES) {
+            *id = unsafe { read_opt_arg(env, v, &mut h.buf, name)? };
         }
     }
-    // SAFETY: as above.
-    let headers = unsafe { Headers::read(env, headers_v) };
-    let ids = [ids[0].get()?, ids[1].get()?, ids[2].get()?, ids[3].get()?];
+    let all = h.text().map_err(arg_error)?;
+    if !h.splits_into(count).map_err(arg_error)? {
+        let mut result = ptr::null_mut();
+        if unsafe { sys::napi_get_null(env, &mut result) } != sys::Status::napi_ok {
+            return Err(internal("cannot create the result"));
+        }
+        return Ok(result);
+    }
+    let text = |span: Option<(usize, usize)>| span.and_then(|(a, b)| all.get(a..b));
+    let identity = Identity {
+        end_user_id: text(ids[0]),
+        end_user_id_type: text(ids[1]),
+        end_user_tenant_id: text(ids[2]),
+        application_name: text(ids[3]),
+    };
+    // Spans lie on character boundaries (whole strings, or split at NUL bytes), so `get` finds
+    // each; the pairs go to the core lazily, without a vector.
+    let pairs = h
+        .spans
+        .chunks_exact(2)
+        .map(|p| (all.get(p[0].0..p[0].1).unwrap_or_default(), all.get(p[1].0..p[1].1).unwrap_or_default()));
+    let ctx = resolver.resolve(Request::new(text(peer), pairs), &identity).map_err(core_error)?;
     OUT.with(|out| {
         let mut out = out.try_borrow_mut().map_err(internal)?;
         out.clear();
-        let done = with_context(resolver, peer.get()?, headers, count, ids, |r, req, id| {
-            resolve_ctx(r, req, id).map(|ctx| push_compact_usc(&ctx, &mut out))
-        })?;
+        push_compact_usc(&ctx, &mut out);
         let mut result = ptr::null_mut();
         // SAFETY: `out` is valid UTF-8 of `out.len()` bytes.
-        let status = match done {
-            Some(()) => unsafe {
-                sys::napi_create_string_utf8(env, out.as_ptr().cast(), out.len() as isize, &mut result)
-            },
-            None => unsafe { sys::napi_get_null(env, &mut result) },
-        };
+        let status = unsafe { sys::napi_create_string_utf8(env, out.as_ptr().cast(), out.len() as isize, &mut result) };
         if out.capacity() > 1 << 16 {
             *out = String::with_capacity(256);
         }
@@ -642,6 +689,52 @@ mod tests {
         assert!(matches!(packed("a\x00b\x00c\x00").pairs(2), Ok(None)));
         // A missing final NUL leaves an extra piece too.
         assert!(matches!(packed("a\x00b").pairs(1), Ok(None)));
+    }
+
+    #[test]
+    fn the_word_at_a_time_split_agrees_with_a_plain_split() {
+        for len in 0..40 {
+            for nul in 0..len {
+                let mut text: String = (0..len).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+                text.replace_range(nul..=nul, "\0");
+                if (nul * 7) % 3 == 0 && len > 1 {
+                    text.replace_range(len - 1..len, "\0");
+                }
+                let h = packed(&text);
+                let mut want = Vec::new();
+                let mut start = 0;
+                for piece in text.split_terminator('\0') {
+                    want.push((start, start + piece.len()));
+                    start += piece.len() + 1;
+                }
+                assert_eq!(h.spans, want, "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    #[allow(clippy::panic)]
+    fn ipv4_text_matches_display() {
+        use secctx::{Identity, Request, Resolver};
+        let r = Resolver::default();
+        for ip in [
+            "1.0.0.0",
+            "10.0.0.1",
+            "1.2.3.4",
+            "9.10.99.100",
+            "255.255.255.255",
+            "203.0.113.7",
+            "2001:db8::1",
+            "::ffff:1.2.3.4",
+        ] {
+            let ctx = r.resolve(Request::new(ip, []), &Identity::new()).ok();
+            let ctx = ctx.as_ref().map(|c| (c.source_ip().map(|a| a.to_string()), c));
+            let Some((Some(want), ctx)) = ctx else { panic!("{ip} did not resolve") };
+            let mut out = String::new();
+            super::push_compact_usc(ctx, &mut out);
+            assert!(out.ends_with(&want), "{out:?} {want:?}");
+            assert_eq!(out.chars().nth(1).map(|c| c as usize), Some(want.len()));
+        }
     }
 
     #[test]
