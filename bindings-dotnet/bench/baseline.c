@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "secctx.h"
@@ -58,27 +59,66 @@ static void direct(const secctx_resolver *r) {
     secctx_context_free(ctx);
 }
 
-static uint8_t packed[4096];
-static size_t packed_len;
+/* A packed request (the format of secctx_resolve_packed): all 12 headers, or only the 3 whose
+ * names secctx_resolver_read_header_names lists (what the .NET binding passes). */
+struct packed {
+    uint8_t bytes[4096];
+    size_t len;
+};
+static struct packed all_headers, read_headers;
+static uint8_t result[4096];
 
-static void put(const uint8_t *p, size_t n, int absent) {
+static void put(struct packed *b, const uint8_t *p, size_t n, int absent) {
     uint32_t len = absent ? 0xFFFFFFFFu : (uint32_t)n;
-    for (int i = 0; i < 4; i++) packed[packed_len++] = (uint8_t)(len >> (8 * i));
+    for (int i = 0; i < 4; i++) b->bytes[b->len++] = (uint8_t)(len >> (8 * i));
     if (!absent) {
-        memcpy(packed + packed_len, p, n);
-        packed_len += n;
+        memcpy(b->bytes + b->len, p, n);
+        b->len += n;
     }
 }
 
-/* The .NET binding's path: one packed buffer, the view filled in the same call. */
+static void pack(struct packed *b, const char *names) {
+    put(b, (const uint8_t *)PEER, sizeof PEER - 1, 0);
+    for (int i = 0; i < 4; i++) put(b, NULL, 0, 1);
+    for (size_t i = 0; i < N_HEADERS; i++) {
+        if (names) {
+            /* Keep a header whose name is one of the '\n'-separated lower-case names. */
+            int keep = 0;
+            for (const char *s = names; *s && !keep;) {
+                size_t n = strcspn(s, "\n");
+                if (n == HEADERS[i].name.len && strncasecmp(s, (const char *)HEADERS[i].name.ptr, n) == 0) keep = 1;
+                s += n + (s[n] == '\n');
+            }
+            if (!keep) continue;
+        }
+        put(b, HEADERS[i].name.ptr, HEADERS[i].name.len, 0);
+        put(b, HEADERS[i].value.ptr, HEADERS[i].value.len, 0);
+    }
+}
+
+/* The previous .NET path: one packed buffer, a native context and its view, then free. */
 static void packed_call(const secctx_resolver *r) {
     secctx_context *ctx = NULL;
     secctx_context_view view;
-    secctx_error *err = secctx_resolve_packed(r, packed, packed_len, &ctx, &view);
+    secctx_error *err = secctx_resolve_packed(r, all_headers.bytes, all_headers.len, &ctx, &view);
     if (err) die(err);
     sink += view.user_security_context_json.len;
     secctx_context_free(ctx);
 }
+
+static void packed_into(const secctx_resolver *r, const struct packed *b) {
+    size_t n = 0;
+    secctx_error *err = secctx_resolve_packed_into(r, b->bytes, b->len, result, sizeof result, &n);
+    if (err) die(err);
+    if (n > sizeof result) exit(1);
+    sink += n;
+}
+
+/* The whole result copied out in the call, every header passed. */
+static void packed_into_all(const secctx_resolver *r) { packed_into(r, &all_headers); }
+
+/* The .NET binding's native call: the whole result copied out, only the headers it may read. */
+static void packed_into_read(const secctx_resolver *r) { packed_into(r, &read_headers); }
 
 static double best(const char *name, void (*f)(const secctx_resolver *), const secctx_resolver *r, long iters, int rounds) {
     for (long i = 0; i < iters / 10; i++) f(r);
@@ -100,15 +140,17 @@ int main(int argc, char **argv) {
     secctx_error *err = secctx_resolver_new((const uint8_t *)CONFIG, sizeof CONFIG - 1, &r);
     if (err) die(err);
 
-    put((const uint8_t *)PEER, sizeof PEER - 1, 0);
-    for (int i = 0; i < 4; i++) put(NULL, 0, 1);
-    for (size_t i = 0; i < N_HEADERS; i++) {
-        put(HEADERS[i].name.ptr, HEADERS[i].name.len, 0);
-        put(HEADERS[i].value.ptr, HEADERS[i].value.len, 0);
-    }
+    char *names = NULL;
+    err = secctx_resolver_read_header_names(r, &names, NULL);
+    if (err) die(err);
+    pack(&all_headers, NULL);
+    pack(&read_headers, names);
+    secctx_string_free(names);
 
     best("c_resolve", direct, r, iters, rounds);
     best("c_resolve_packed", packed_call, r, iters, rounds);
+    best("c_resolve_packed_into", packed_into_all, r, iters, rounds);
+    best("c_resolve_packed_into_read", packed_into_read, r, iters, rounds);
     secctx_resolver_free(r);
     return sink == 0;
 }

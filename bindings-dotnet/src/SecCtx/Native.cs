@@ -1,9 +1,11 @@
 // All interop with libsecctx (bindings-c/include/secctx.h) lives in this file.
 //
 // Strings cross the boundary as UTF-8 (pointer, length) pairs that this file encodes and decodes
-// itself: no string is marshalled by the runtime. Native handles are owned by SafeHandle
-// subclasses whose ReleaseHandle calls the library's _free function; errors and returned strings
-// are freed here, in finally blocks, right after they are read.
+// itself: no string is marshalled by the runtime. The resolver is owned by a SafeHandle whose
+// ReleaseHandle calls secctx_resolver_free. A resolve copies its whole result out of the library
+// in the same call (secctx_resolve_packed_into), so no native object outlives it; the few forms
+// that need a native context re-resolve the kept request and free the context before returning.
+// Errors and returned strings are freed here, in finally blocks, right after they are read.
 
 using System;
 using System.Runtime.InteropServices;
@@ -22,20 +24,6 @@ namespace SecCtx
         protected override bool ReleaseHandle()
         {
             Native.secctx_resolver_free(handle);
-            return true;
-        }
-    }
-
-    /// <summary>Owns a <c>secctx_context*</c>; released with <c>secctx_context_free</c>.</summary>
-    internal sealed class ContextHandle : SafeHandleZeroOrMinusOneIsInvalid
-    {
-        public ContextHandle() : base(true) { }
-
-        internal void Adopt(IntPtr ptr) { SetHandle(ptr); }
-
-        protected override bool ReleaseHandle()
-        {
-            Native.secctx_context_free(handle);
             return true;
         }
     }
@@ -114,6 +102,13 @@ namespace SecCtx
             IntPtr resolver, byte* request, UIntPtr requestLen, out IntPtr context, ContextView* view);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr secctx_resolve_packed_into(
+            IntPtr resolver, byte* request, UIntPtr requestLen, byte* output, UIntPtr outputCap, out UIntPtr outputLen);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr secctx_resolver_read_header_names(IntPtr resolver, out byte* names, out UIntPtr len);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern void secctx_context_free(IntPtr context);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
@@ -138,6 +133,8 @@ namespace SecCtx
         /// <summary>Compiles a resolver (one native call).</summary>
         internal static ResolverHandle NewResolver(string configJson)
         {
+            // Lengths and ASCII text are read and written a word at a time, little-endian.
+            if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("SecCtx supports little-endian platforms only");
             byte[] bytes = Utf8.GetBytes(configJson);
             var handle = new ResolverHandle();
             IntPtr ptr;
@@ -155,11 +152,12 @@ namespace SecCtx
             return handle;
         }
 
-        /// <summary>Resolves the request packed in <paramref name="request"/> with ONE native call,
-        /// which also fills the view of the new context.</summary>
-        internal static ContextHandle Resolve(ResolverHandle resolver, Packer request, out ContextView view)
+        /// <summary>Resolves the request packed in <paramref name="request"/> with ONE native call
+        /// (<c>secctx_resolve_packed_into</c>), which writes the whole result into the thread's
+        /// result buffer; nothing native outlives the call. Returns one exact-size array holding the
+        /// result followed by a copy of the packed request (to render the other forms later).</summary>
+        internal static byte[] Resolve(ResolverHandle resolver, Packer request, out int resultLength)
         {
-            var context = new ContextHandle();
             bool added = false;
             try
             {
@@ -171,21 +169,28 @@ namespace SecCtx
                 {
                     throw new ObjectDisposedException(nameof(Resolver), "the Resolver has been disposed");
                 }
-                IntPtr ptr;
-                IntPtr err;
-                ContextView v;
-                fixed (byte* p = request.Buffer)
+                IntPtr r = resolver.DangerousGetHandle();
+                ulong needed = ResolveInto(r, request, request.Result);
+                if (needed > (ulong)request.Result.Length)
                 {
-                    err = secctx_resolve_packed(resolver.DangerousGetHandle(), p, (UIntPtr)(ulong)request.Length, out ptr, &v);
+                    // Rare (a result over the buffer's size): resolve again into a big enough buffer.
+                    // Resolution is deterministic, so the second answer has the size the first reported.
+                    if (needed > int.MaxValue - 64 - (ulong)request.Length) throw new InvalidOperationException("secctx returned a result larger than 2 GiB");
+                    request.Result = new byte[needed];
+                    needed = ResolveInto(r, request, request.Result);
+                    if (needed > (ulong)request.Result.Length) throw new InvalidOperationException("secctx reported two sizes for one result");
                 }
-                if (err != IntPtr.Zero)
+                int n = (int)needed;
+                var data = new byte[n + request.Length];
+                fixed (byte* d = data)
+                fixed (byte* result = request.Result)
+                fixed (byte* packed = request.Buffer)
                 {
-                    context.Dispose();
-                    throw TakeError(err);
+                    Buffer.MemoryCopy(result, d, data.Length, n);
+                    Buffer.MemoryCopy(packed, d + n, data.Length - n, request.Length);
                 }
-                context.Adopt(ptr);
-                view = v;
-                return context;
+                resultLength = n;
+                return data;
             }
             finally
             {
@@ -194,96 +199,150 @@ namespace SecCtx
             }
         }
 
-        /// <summary>Takes a reference on <paramref name="context"/> so that it cannot be freed while
-        /// it is read; release with <c>DangerousRelease</c> when <paramref name="added"/> is set.</summary>
-        internal static void Enter(ContextHandle context, ref bool added)
+        static ulong ResolveInto(IntPtr resolver, Packer request, byte[] output)
+        {
+            UIntPtr needed;
+            IntPtr err;
+            fixed (byte* p = request.Buffer)
+            fixed (byte* o = output)
+            {
+                err = secctx_resolve_packed_into(resolver, p, (UIntPtr)(uint)request.Length, o, (UIntPtr)(uint)output.Length, out needed);
+            }
+            if (err != IntPtr.Zero) throw TakeError(err);
+            return needed.ToUInt64();
+        }
+
+        /// <summary>The header names a resolve with <paramref name="resolver"/> may read (lower case),
+        /// or null if the library cannot say (then every header is passed).</summary>
+        internal static string[] ReadHeaderNames(ResolverHandle resolver)
+        {
+            bool added = false;
+            try
+            {
+                resolver.DangerousAddRef(ref added);
+                byte* names;
+                UIntPtr len;
+                IntPtr err = secctx_resolver_read_header_names(resolver.DangerousGetHandle(), out names, out len);
+                if (err != IntPtr.Zero)
+                {
+                    secctx_error_free(err);
+                    return null;
+                }
+                string text = TakeString(names, len);
+                return text.Length == 0 ? new string[0] : text.Split('\n');
+            }
+            finally
+            {
+                if (added) resolver.DangerousRelease();
+            }
+        }
+
+        /// <summary>
+        /// Resolves the packed request kept in a context (<paramref name="data"/> from
+        /// <paramref name="offset"/> on) again into a native context, which is identical to the
+        /// first answer because resolution is deterministic. The caller holds a reference on
+        /// <paramref name="resolver"/> (<see cref="EnterResolver"/>) and frees the result with
+        /// <c>secctx_context_free</c> in the same call.
+        /// </summary>
+        static IntPtr ResolveAgain(ResolverHandle resolver, byte[] data, int offset)
+        {
+            IntPtr ctx;
+            IntPtr err;
+            fixed (byte* p = data)
+            {
+                err = secctx_resolve_packed(resolver.DangerousGetHandle(), p + offset, (UIntPtr)(uint)(data.Length - offset), out ctx, null);
+            }
+            if (err != IntPtr.Zero) throw TakeError(err);
+            return ctx;
+        }
+
+        /// <summary>Takes a reference on the resolver of a context, to render a form that needs a
+        /// native context. A disposed resolver is a <see cref="SecCtxException"/>
+        /// (<see cref="ErrorKind.ResolverDisposed"/>).</summary>
+        static void EnterResolver(ResolverHandle resolver, ref bool added)
         {
             try
             {
-                context.DangerousAddRef(ref added);
+                resolver.DangerousAddRef(ref added);
             }
             catch (ObjectDisposedException)
             {
-                throw new ObjectDisposedException(nameof(SecurityContext), "the SecurityContext has been disposed");
+                throw new SecCtxException(SecCtxException.ResolverDisposedCode,
+                    "the Resolver that produced this SecurityContext has been disposed: render ToLegacyUserJson, ForApiVersion and ToJson before disposing it");
             }
         }
 
-        /// <summary>Every field of the view, decoded. Call between <see cref="Enter"/> and DangerousRelease.</summary>
-        internal static ContextFields DecodeFields(ref ContextView v)
+        /// <summary>secctx_context_legacy_user_json of the context kept in <paramref name="data"/>.</summary>
+        internal static string LegacyUserJson(ResolverHandle resolver, byte[] data, int offset)
         {
-            var f = new ContextFields
+            bool added = false;
+            IntPtr ctx = IntPtr.Zero;
+            try
             {
-                ApplicationName = Decode(v.ApplicationName),
-                EndUserId = Decode(v.EndUserId),
-                EndUserIdType = Decode(v.EndUserIdType),
-                EndUserTenantId = Decode(v.EndUserTenantId),
-                SourceIp = Decode(v.SourceIp),
-                Peer = Decode(v.Peer),
-                ReasonCode = Decode(v.ReasonCode),
-                Reason = Decode(v.ReasonText),
-                ReasonHop = v.ReasonHop == 0 ? (int?)null : (int)v.ReasonHop,
-                IdentitySource = Decode(v.IdentitySource),
-                EasyAuthNoteCode = Decode(v.EasyAuthNoteCode),
-                EasyAuthNote = Decode(v.EasyAuthNoteText),
-            };
-            ulong n = v.NSourceRequestHeaders.ToUInt64();
-            var headers = new System.Collections.Generic.KeyValuePair<string, string>[n];
-            for (ulong i = 0; i < n; i++)
-            {
-                Header h = v.SourceRequestHeaders[i];
-                headers[i] = new System.Collections.Generic.KeyValuePair<string, string>(Decode(h.Name) ?? "", Decode(h.Value) ?? "");
+                EnterResolver(resolver, ref added);
+                ctx = ResolveAgain(resolver, data, offset);
+                byte* json;
+                UIntPtr len;
+                IntPtr err = secctx_context_legacy_user_json(ctx, out json, out len);
+                if (err != IntPtr.Zero) throw TakeError(err);
+                return TakeString(json, len);
             }
-            f.SourceRequestHeaders = Array.AsReadOnly(headers);
-            return f;
+            finally
+            {
+                if (ctx != IntPtr.Zero) secctx_context_free(ctx);
+                if (added) resolver.DangerousRelease();
+            }
         }
 
-        internal static string UserSecurityContextJson(ref ContextView v)
+        /// <summary>secctx_context_to_json of the context kept in <paramref name="data"/>.</summary>
+        internal static string RecordJson(ResolverHandle resolver, byte[] data, int offset)
         {
-            return Decode(v.UserSecurityContextJson);
+            bool added = false;
+            IntPtr ctx = IntPtr.Zero;
+            try
+            {
+                EnterResolver(resolver, ref added);
+                ctx = ResolveAgain(resolver, data, offset);
+                byte* json;
+                UIntPtr len;
+                IntPtr err = secctx_context_to_json(ctx, out json, out len);
+                if (err != IntPtr.Zero) throw TakeError(err);
+                return TakeString(json, len);
+            }
+            finally
+            {
+                if (ctx != IntPtr.Zero) secctx_context_free(ctx);
+                if (added) resolver.DangerousRelease();
+            }
         }
 
-        /// <summary>secctx_context_legacy_user_json. Call between <see cref="Enter"/> and DangerousRelease.</summary>
-        internal static string LegacyUserJson(ContextHandle context)
-        {
-            byte* json;
-            UIntPtr len;
-            IntPtr err = secctx_context_legacy_user_json(context.DangerousGetHandle(), out json, out len);
-            if (err != IntPtr.Zero) throw TakeError(err);
-            return TakeString(json, len);
-        }
-
-        /// <summary>secctx_context_to_json. Call between <see cref="Enter"/> and DangerousRelease.</summary>
-        internal static string RecordJson(ContextHandle context)
-        {
-            byte* json;
-            UIntPtr len;
-            IntPtr err = secctx_context_to_json(context.DangerousGetHandle(), out json, out len);
-            if (err != IntPtr.Zero) throw TakeError(err);
-            return TakeString(json, len);
-        }
-
-        /// <summary>secctx_context_for_api_version. Call between <see cref="Enter"/> and DangerousRelease.</summary>
-        internal static BodyField ForApiVersion(ContextHandle context, string apiVersion)
+        /// <summary>secctx_context_for_api_version of the context kept in <paramref name="data"/>.</summary>
+        internal static BodyField ForApiVersion(ResolverHandle resolver, byte[] data, int offset, string apiVersion)
         {
             byte[] bytes = Utf8.GetBytes(apiVersion);
-            byte* name;
-            byte* value;
-            UIntPtr len;
-            IntPtr err;
-            fixed (byte* p = bytes)
+            bool added = false;
+            IntPtr ctx = IntPtr.Zero;
+            try
             {
-                err = secctx_context_for_api_version(context.DangerousGetHandle(), p, (UIntPtr)(ulong)bytes.Length, out name, out value, out len);
+                EnterResolver(resolver, ref added);
+                ctx = ResolveAgain(resolver, data, offset);
+                byte* name;
+                byte* value;
+                UIntPtr len;
+                IntPtr err;
+                fixed (byte* p = bytes)
+                {
+                    err = secctx_context_for_api_version(ctx, p, (UIntPtr)(uint)bytes.Length, out name, out value, out len);
+                }
+                if (err != IntPtr.Zero) throw TakeError(err);
+                string valueJson = TakeString(value, len);
+                return new BodyField(DecodeStatic(name), valueJson);
             }
-            if (err != IntPtr.Zero) throw TakeError(err);
-            string valueJson = TakeString(value, len);
-            return new BodyField(DecodeStatic(name), valueJson);
-        }
-
-        /// <summary>Decodes a view (NULL = absent → null).</summary>
-        internal static string Decode(Str s)
-        {
-            if (s.Ptr == null) return null;
-            return Decode(s.Ptr, s.Len);
+            finally
+            {
+                if (ctx != IntPtr.Zero) secctx_context_free(ctx);
+                if (added) resolver.DangerousRelease();
+            }
         }
 
         internal static string Decode(byte* p, UIntPtr len)
@@ -292,8 +351,10 @@ namespace SecCtx
             if (n == 0) return "";
             if (n > int.MaxValue) throw new InvalidOperationException("secctx returned a string longer than 2 GiB");
             int count = (int)n;
-            // ASCII fast path (addresses, codes, most JSON): widen into a new string directly.
+            // ASCII fast path (addresses, codes, most JSON): widen into a new string directly,
+            // four bytes at a time.
             int i = 0;
+            while (i + 8 <= count && (*(ulong*)(p + i) & 0x8080808080808080UL) == 0) i += 8;
             while (i < count && p[i] < 0x80) i++;
             if (i < count)
             {
@@ -303,9 +364,28 @@ namespace SecCtx
             string s = new string('\0', count);
             fixed (char* d = s)
             {
-                for (int j = 0; j < count; j++) d[j] = (char)p[j];
+                int j = 0;
+                for (; j + 4 <= count; j += 4)
+                {
+                    ulong four = *(uint*)(p + j);
+                    // 0xddccbbaa -> 0x00dd00cc00bb00aa
+                    four = (four | (four << 16)) & 0x0000FFFF0000FFFFUL;
+                    four = (four | (four << 8)) & 0x00FF00FF00FF00FFUL;
+                    *(ulong*)(d + j) = four;
+                }
+                for (; j < count; j++) d[j] = (char)p[j];
             }
             return s;
+        }
+
+        /// <summary>Decodes <paramref name="count"/> UTF-8 bytes of <paramref name="data"/> from <paramref name="at"/>.</summary>
+        internal static string Decode(byte[] data, int at, int count)
+        {
+            if (count == 0) return "";
+            fixed (byte* p = &data[at])
+            {
+                return Decode(p, (UIntPtr)(uint)count);
+            }
         }
 
         /// <summary>Decodes a static NUL-terminated string of the library.</summary>
@@ -349,15 +429,6 @@ namespace SecCtx
         }
     }
 
-    /// <summary>The decoded fields of a context.</summary>
-    internal sealed class ContextFields
-    {
-        public string ApplicationName, EndUserId, EndUserIdType, EndUserTenantId, SourceIp, Peer;
-        public string ReasonCode, Reason, IdentitySource, EasyAuthNoteCode, EasyAuthNote;
-        public int? ReasonHop;
-        public System.Collections.Generic.IReadOnlyList<System.Collections.Generic.KeyValuePair<string, string>> SourceRequestHeaders;
-    }
-
     /// <summary>
     /// Builds the packed request of <c>secctx_resolve_packed</c>: fields of a 4-byte little-endian
     /// length and that many UTF-8 bytes (<c>0xFFFFFFFF</c> = absent, no bytes): peer, the four
@@ -372,6 +443,9 @@ namespace SecCtx
 
         internal byte[] Buffer = new byte[1024];
         internal int Length;
+        /// <summary>Where <c>secctx_resolve_packed_into</c> writes the result before it is copied
+        /// into the context's own array.</summary>
+        internal byte[] Result = new byte[2048];
         bool busy;
 
         /// <summary>The calling thread's packer, emptied; release it with <see cref="Release"/>. If
@@ -402,6 +476,7 @@ namespace SecCtx
         internal void Trim()
         {
             if (Buffer.Length > KeepBytes) Buffer = new byte[1024];
+            if (Result.Length > KeepBytes) Result = new byte[2048];
         }
 
         void Reserve(long more)
@@ -415,17 +490,18 @@ namespace SecCtx
             Buffer = bigger;
         }
 
-        void PutLength(int at, uint n)
+        // Little-endian: the library's framing and every platform the package ships for (x64).
+        unsafe void PutLength(int at, uint n)
         {
-            Buffer[at] = (byte)n;
-            Buffer[at + 1] = (byte)(n >> 8);
-            Buffer[at + 2] = (byte)(n >> 16);
-            Buffer[at + 3] = (byte)(n >> 24);
+            fixed (byte* b = Buffer)
+            {
+                *(uint*)(b + at) = n;
+            }
         }
 
         internal void PutAbsent()
         {
-            Reserve(4);
+            if (Length + 4 > Buffer.Length) Reserve(4);
             PutLength(Length, Native.Absent);
             Length += 4;
         }
@@ -435,22 +511,23 @@ namespace SecCtx
         internal unsafe void Put(string s, string what, string header = null)
         {
             int chars = s.Length;
-            Reserve(4 + (long)chars * 3);
+            if (Length + 4 + (long)chars * 3 > Buffer.Length) Reserve(4 + (long)chars * 3);
             int at = Length + 4;
             int n = 0;
             // ASCII fast path (header names and most values): four characters at a time, no encoder.
             fixed (char* src = s)
-            fixed (byte* dst = &Buffer[0])
+            fixed (byte* dst = Buffer)
             {
                 byte* d = dst + at;
                 while (n + 4 <= chars)
                 {
                     ulong four = *(ulong*)(src + n);
                     if ((four & 0xFF80FF80FF80FF80UL) != 0) break;
-                    d[n] = (byte)four;
-                    d[n + 1] = (byte)(four >> 16);
-                    d[n + 2] = (byte)(four >> 32);
-                    d[n + 3] = (byte)(four >> 48);
+                    // 0x00dd00cc00bb00aa -> 0xddccbbaa
+                    four |= four >> 8;
+                    four &= 0x0000FFFF0000FFFFUL;
+                    four |= four >> 16;
+                    *(uint*)(d + n) = (uint)four;
                     n += 4;
                 }
                 while (n < chars)
@@ -459,6 +536,12 @@ namespace SecCtx
                     if (c >= 0x80) break;
                     d[n] = (byte)c;
                     n++;
+                }
+                if (n == chars)
+                {
+                    *(uint*)(d - 4) = (uint)n;
+                    Length = at + n;
+                    return;
                 }
             }
             if (n < chars)
@@ -482,6 +565,97 @@ namespace SecCtx
         {
             if (s == null) PutAbsent();
             else Put(s, what);
+        }
+    }
+
+    /// <summary>
+    /// The header names a resolver may read (<c>secctx_resolver_read_header_names</c>), to drop other
+    /// headers before packing: the library gives the same answer without them.
+    /// </summary>
+    /// <remarks>
+    /// The test is a cheap superset of the library's ASCII case-insensitive match: a name is kept
+    /// when its length is one of the listed lengths and its first four and last four characters,
+    /// with bit 0x20 of each set (which maps ASCII capitals to lower case), equal those of a listed
+    /// name of that length; names shorter than four characters of a listed length are all kept.
+    /// Every header the library may read is kept; a few others may be too (harmless: the library
+    /// ignores them). Two 64-bit compares per candidate, no per-character loop.
+    /// </remarks>
+    internal sealed class HeaderFilter
+    {
+        const ulong Fold = 0x0020002000200020UL;
+
+        /// <summary>Keeps every header (for tests comparing filtered and unfiltered answers).</summary>
+        internal static readonly HeaderFilter KeepEvery = new HeaderFilter(null);
+
+        // Bit n set: some listed name has n characters (n < 64).
+        readonly ulong lengths;
+        // Per length n: keys[2 * i], keys[2 * i + 1] for i in [start[n], start[n + 1]) are the folded
+        // first and last four characters of the listed names of length n.
+        readonly int[] start;
+        readonly ulong[] keys;
+        // Keep every header: the library could not list its names, or listed one of 64 characters
+        // or more, or one that is not lower-case ASCII.
+        readonly bool keepAll;
+
+        internal unsafe HeaderFilter(string[] names)
+        {
+            if (names == null)
+            {
+                keepAll = true;
+                return;
+            }
+            foreach (string name in names)
+            {
+                if (name.Length >= 64) keepAll = true;
+                foreach (char c in name)
+                {
+                    if (c >= 0x80 || (c >= 'A' && c <= 'Z')) keepAll = true;
+                }
+            }
+            if (keepAll) return;
+            start = new int[65];
+            keys = new ulong[2 * names.Length];
+            int k = 0;
+            for (int n = 0; n < 64; n++)
+            {
+                start[n] = k;
+                foreach (string name in names)
+                {
+                    if (name.Length != n) continue;
+                    lengths |= 1UL << n;
+                    if (n >= 4)
+                    {
+                        fixed (char* p = name)
+                        {
+                            keys[2 * k] = *(ulong*)p | Fold;
+                            keys[2 * k + 1] = *(ulong*)(p + n - 4) | Fold;
+                        }
+                    }
+                    k++;
+                }
+            }
+            start[64] = k;
+        }
+
+        /// <summary>False only when the resolver never reads a header named <paramref name="name"/> (not null).</summary>
+        internal unsafe bool Keeps(string name)
+        {
+            if (keepAll) return true;
+            int n = name.Length;
+            if (n >= 64 || (lengths & (1UL << n)) == 0) return false;
+            if (n < 4) return true;
+            ulong head, tail;
+            fixed (char* p = name)
+            {
+                head = *(ulong*)p | Fold;
+                tail = *(ulong*)(p + n - 4) | Fold;
+            }
+            ulong[] k = keys;
+            for (int i = start[n], end = start[n + 1]; i < end; i++)
+            {
+                if (k[2 * i] == head && k[2 * i + 1] == tail) return true;
+            }
+            return false;
         }
     }
 }

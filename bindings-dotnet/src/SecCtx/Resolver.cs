@@ -10,10 +10,17 @@ namespace SecCtx
     /// <remarks>
     /// <para>Compile one resolver at start-up and share it: it is immutable and thread-safe; any
     /// number of threads may call <c>Resolve</c> at once. Each <c>Resolve</c> is one call into the
-    /// native library.</para>
+    /// native library, which copies its whole answer out before returning. Only the headers the
+    /// resolver may read (those the configuration names, ASCII case-insensitively) are encoded
+    /// and passed; the others are dropped unread, which changes nothing in the answer.</para>
     /// <para><see cref="Dispose"/> frees the native resolver. It is safe to call while other
     /// threads are resolving: calls already inside the library finish first, and later calls
-    /// throw <see cref="ObjectDisposedException"/>. Contexts already resolved stay valid.</para>
+    /// throw <see cref="ObjectDisposedException"/>. Contexts already resolved keep their values
+    /// and <see cref="SecurityContext.ToUserSecurityContextJson"/>, but their
+    /// <see cref="SecurityContext.ToLegacyUserJson"/>, <see cref="SecurityContext.ForApiVersion"/>
+    /// and <see cref="SecurityContext.ToJson"/> then throw a <see cref="SecCtxException"/>
+    /// (<see cref="ErrorKind.ResolverDisposed"/>). A context keeps the native resolver alive
+    /// until it is collected, unless the resolver is disposed.</para>
     /// </remarks>
     /// <example>
     /// <code>
@@ -33,10 +40,17 @@ namespace SecCtx
     public sealed class Resolver : IDisposable
     {
         readonly ResolverHandle handle;
+        readonly HeaderFilter filter;
 
         Resolver(ResolverHandle handle)
         {
             this.handle = handle;
+            filter = new HeaderFilter(Native.ReadHeaderNames(handle));
+        }
+
+        internal ResolverHandle Handle
+        {
+            get { return handle; }
         }
 
         /// <summary>The version of the native secctx library, e.g. <c>0.1.0</c>.</summary>
@@ -56,13 +70,23 @@ namespace SecCtx
         public static Resolver FromJson(string configJson)
         {
             if (configJson == null) throw new ArgumentNullException(nameof(configJson));
+            ResolverHandle handle;
             try
             {
-                return new Resolver(Native.NewResolver(configJson));
+                handle = Native.NewResolver(configJson);
             }
             catch (System.Text.EncoderFallbackException e)
             {
                 throw new ArgumentException("configJson is not valid UTF-16 (it holds a lone surrogate)", nameof(configJson), e);
+            }
+            try
+            {
+                return new Resolver(handle);
+            }
+            catch
+            {
+                handle.Dispose();
+                throw;
             }
         }
 
@@ -74,18 +98,26 @@ namespace SecCtx
         /// <param name="identity">Identity values the application knows for this request, or null.</param>
         /// <returns>The request's security context.</returns>
         /// <exception cref="ArgumentNullException"><paramref name="headers"/> is null.</exception>
-        /// <exception cref="ArgumentException">A header name or value is null, or a string holds a
-        /// lone surrogate.</exception>
+        /// <exception cref="ArgumentException">A header name or value is null, or a string the
+        /// resolver reads (the peer, an identity value, a header it may read) holds a lone
+        /// surrogate. Headers it never reads are not encoded, so not checked for surrogates.</exception>
         /// <exception cref="SecCtxException"><c>invalid_identity</c>: <see cref="Identity.EndUserIdType"/>
         /// is not <c>aad</c>, <c>google</c> or <c>other</c>.</exception>
         /// <exception cref="ObjectDisposedException">The resolver has been disposed.</exception>
         public SecurityContext Resolve(string peer, IEnumerable<KeyValuePair<string, string>> headers, Identity identity = null)
         {
+            return Resolve(peer, headers, identity, filter);
+        }
+
+        /// <summary><see cref="Resolve(string, IEnumerable{KeyValuePair{string, string}}, Identity)"/>
+        /// with another header filter (the tests pass <see cref="HeaderFilter.KeepEvery"/>).</summary>
+        internal SecurityContext Resolve(string peer, IEnumerable<KeyValuePair<string, string>> headers, Identity identity, HeaderFilter filter)
+        {
             if (headers == null) throw new ArgumentNullException(nameof(headers));
             Packer p = Begin(peer, identity);
             try
             {
-                PutHeaders(p, headers);
+                PutHeaders(p, headers, filter);
                 return Finish(p);
             }
             finally
@@ -94,22 +126,22 @@ namespace SecCtx
             }
         }
 
-        static void PutHeaders(Packer p, IEnumerable<KeyValuePair<string, string>> headers)
+        static void PutHeaders(Packer p, IEnumerable<KeyValuePair<string, string>> headers, HeaderFilter filter)
         {
             // Arrays and lists are walked without an interface enumerator (the common shapes).
             var array = headers as KeyValuePair<string, string>[];
             var list = array == null ? headers as List<KeyValuePair<string, string>> : null;
             if (array != null)
             {
-                for (int i = 0; i < array.Length; i++) PutHeader(p, array[i].Key, array[i].Value);
+                for (int i = 0; i < array.Length; i++) PutHeader(p, filter, array[i].Key, array[i].Value);
             }
             else if (list != null)
             {
-                foreach (var header in list) PutHeader(p, header.Key, header.Value);
+                foreach (var header in list) PutHeader(p, filter, header.Key, header.Value);
             }
             else
             {
-                foreach (var header in headers) PutHeader(p, header.Key, header.Value);
+                foreach (var header in headers) PutHeader(p, filter, header.Key, header.Value);
             }
         }
 
@@ -121,8 +153,9 @@ namespace SecCtx
         /// <param name="identity">Identity values the application knows for this request, or null.</param>
         /// <returns>The request's security context.</returns>
         /// <exception cref="ArgumentNullException"><paramref name="headers"/> is null.</exception>
-        /// <exception cref="ArgumentException">A header name, a header's value list, or a value is
-        /// null, or a string holds a lone surrogate.</exception>
+        /// <exception cref="ArgumentException">A header name or a header's value list is null, or
+        /// a value of a header the resolver may read is null or, like the peer or an identity
+        /// value, holds a lone surrogate. The values of headers it never reads are not enumerated.</exception>
         /// <exception cref="SecCtxException"><c>invalid_identity</c>: see <see cref="Identity.EndUserIdType"/>.</exception>
         /// <exception cref="ObjectDisposedException">The resolver has been disposed.</exception>
         public SecurityContext Resolve(string peer, IEnumerable<KeyValuePair<string, IEnumerable<string>>> headers, Identity identity = null)
@@ -133,13 +166,16 @@ namespace SecCtx
             {
                 foreach (var header in headers)
                 {
+                    if (header.Key == null) throw new ArgumentException("a header name is null", nameof(headers));
                     if (header.Value == null)
                     {
                         throw new ArgumentException("header " + Describe(header.Key) + " has a null list of values", nameof(headers));
                     }
+                    // The values of a header the resolver never reads are not enumerated.
+                    if (!filter.Keeps(header.Key)) continue;
                     foreach (string value in header.Value)
                     {
-                        PutHeader(p, header.Key, value);
+                        PutHeader(p, filter, header.Key, value);
                     }
                 }
                 return Finish(p);
@@ -191,10 +227,13 @@ namespace SecCtx
             }
         }
 
-        static void PutHeader(Packer p, string name, string value)
+        /// <summary>Packs one header if the resolver may read it; others are dropped unencoded
+        /// (the library's answer is the same without them).</summary>
+        static void PutHeader(Packer p, HeaderFilter filter, string name, string value)
         {
             if (name == null) throw new ArgumentException("a header name is null", "headers");
             if (value == null) throw new ArgumentException("the value of header " + Describe(name) + " is null", "headers");
+            if (!filter.Keeps(name)) return;
             p.Put(name, "header name", name);
             p.Put(value, "the value of header", name);
         }
@@ -207,9 +246,9 @@ namespace SecCtx
 
         SecurityContext Finish(Packer p)
         {
-            Native.ContextView view;
-            ContextHandle context = Native.Resolve(handle, p, out view);
-            return new SecurityContext(context, view);
+            int resultLength;
+            byte[] data = Native.Resolve(handle, p, out resultLength);
+            return new SecurityContext(handle, data, resultLength);
         }
     }
 }

@@ -274,31 +274,67 @@ namespace SecCtx.Tests
             }
             GC.Collect();
             GC.WaitForPendingFinalizers();
+            // Everything the library answered during Resolve stays readable ...
             Assert.AreEqual("{\"application_name\":\"app\",\"source_ip\":\"192.0.2.1\"}", ctx.ToUserSecurityContextJson());
-            Assert.AreEqual("{\"SourceIP\":\"192.0.2.1\",\"ApplicationName\":\"app\"}", ctx.ToLegacyUserJson());
+            Assert.AreEqual("192.0.2.1", ctx.SourceIp);
+            Assert.AreEqual("192.0.2.1", ctx.Peer);
+            Assert.AreEqual("peer_untrusted", ctx.ReasonCode);
+            // ... but the forms rendered by resolving again need the resolver.
+            foreach (TestDelegate render in new TestDelegate[] { () => ctx.ToLegacyUserJson(), () => ctx.ForApiVersion("2024-10-21"), () => ctx.ForApiVersion("v1"), () => ctx.ToJson() })
+            {
+                var e = Assert.Throws<SecCtxException>(render);
+                Assert.AreEqual("resolver_disposed", e.Code);
+                Assert.AreEqual(ErrorKind.ResolverDisposed, e.Kind);
+                StringAssert.Contains("disposed", e.Message);
+            }
         }
 
         [Test]
-        public void DisposedContextThrowsObjectDisposed()
+        public void LegacyFormsRenderedBeforeDisposeStayValid()
         {
-            using (var r = Resolver.FromJson("{}"))
+            string legacy, field;
+            SecurityContext ctx;
+            using (var r = Resolver.FromJson("{\"application_name\": \"app\"}"))
             {
-                var ctx = r.Resolve("192.0.2.1", new KeyValuePair<string, string>[0]);
-                ctx.Dispose();
-                ctx.Dispose();
-                Assert.Throws<ObjectDisposedException>(() => ctx.ToLegacyUserJson());
-                Assert.Throws<ObjectDisposedException>(() => ctx.ToUserSecurityContextJson());
-                Assert.Throws<ObjectDisposedException>(() => ctx.ForApiVersion("v1"));
-                Assert.Throws<ObjectDisposedException>(() => { var unused = ctx.SourceIp; });
-
-                // Values read before Dispose stay readable.
-                var kept = r.Resolve("192.0.2.1", new KeyValuePair<string, string>[0]);
-                string json = kept.ToUserSecurityContextJson();
-                string ip = kept.SourceIp;
-                kept.Dispose();
-                Assert.AreEqual(json, kept.ToUserSecurityContextJson());
-                Assert.AreEqual(ip, kept.SourceIp);
+                ctx = r.Resolve("192.0.2.1", new KeyValuePair<string, string>[0]);
+                legacy = ctx.ToLegacyUserJson();
+                field = ctx.ForApiVersion("2024-10-21").ValueJson;
             }
+            Assert.AreEqual("{\"SourceIP\":\"192.0.2.1\",\"ApplicationName\":\"app\"}", legacy);
+            Assert.AreEqual(legacy, Json.Parse(field).Str);
+        }
+
+        [Test]
+        public void ContextIsDecodedLazily()
+        {
+            using (var r = Resolver.FromJson("{\"application_name\": \"app\", \"trusted_proxies\": [\"10.0.0.0/8\"]}"))
+            {
+                var ctx = r.Resolve("10.0.0.2", new[] { H("X-Forwarded-For", "203.0.113.9"), H("User-Agent", "ua") }, new Identity { EndUserId = "u", EndUserIdType = "aad" });
+                Assert.AreEqual(0, ctx.DecodedFields, "nothing is decoded by Resolve");
+                Assert.AreEqual("{\"application_name\":\"app\",\"end_user_id\":\"u\",\"source_ip\":\"203.0.113.9\"}", ctx.ToUserSecurityContextJson());
+                Assert.AreEqual(1, ctx.DecodedFields, "ToUserSecurityContextJson decodes only the JSON");
+                Assert.AreEqual("203.0.113.9", ctx.SourceIp);
+                Assert.AreEqual(2, ctx.DecodedFields);
+                Assert.AreSame(ctx.SourceIp, ctx.SourceIp, "a decoded value is kept");
+                Assert.AreSame(ctx.ToUserSecurityContextJson(), ctx.ToUserSecurityContextJson());
+                Assert.IsNull(ctx.EasyAuthNoteCode);
+                Assert.IsNull(ctx.EasyAuthNoteCode, "an absent value stays absent once decoded");
+                Assert.AreEqual(3, ctx.DecodedFields);
+                Assert.AreEqual(1, ctx.ReasonHop, "hop");
+                Assert.AreEqual("chosen_at_hop", ctx.ReasonCode);
+                Assert.AreEqual("AAD", ctx.EndUserIdType);
+                Assert.AreEqual("explicit", ctx.IdentitySource);
+                Assert.AreEqual("10.0.0.2", ctx.Peer);
+                Assert.AreEqual("User-Agent=ua;X-Forwarded-For=203.0.113.9", string.Join(";", ctx.SourceRequestHeaders.Select(h => h.Key + "=" + h.Value)));
+            }
+        }
+
+        [Test]
+        public void SecurityContextHoldsNothingToDispose()
+        {
+            // No native object outlives Resolve: the type is not IDisposable and has no finalizer.
+            Assert.IsFalse(typeof(IDisposable).IsAssignableFrom(typeof(SecurityContext)));
+            Assert.IsNull(typeof(SecurityContext).GetMethod("Finalize", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly));
         }
 
         [Test]

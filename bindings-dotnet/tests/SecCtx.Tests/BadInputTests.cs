@@ -56,7 +56,12 @@ namespace SecCtx.Tests
                 e = Assert.Throws<ArgumentException>(() => r.Resolve("1.2.3.4", new[] { H("User-Agent", null) }));
                 StringAssert.Contains("User-Agent", e.Message);
                 Assert.Throws<ArgumentException>(() => r.Resolve("1.2.3.4", new[] { new KeyValuePair<string, IEnumerable<string>>("X", null) }));
-                Assert.Throws<ArgumentException>(() => r.Resolve("1.2.3.4", new[] { new KeyValuePair<string, IEnumerable<string>>("X", new string[] { null }) }));
+                Assert.Throws<ArgumentException>(() => r.Resolve("1.2.3.4", new[] { new KeyValuePair<string, IEnumerable<string>>("X-Forwarded-For", new string[] { null }) }));
+                Assert.Throws<ArgumentException>(() => r.Resolve("1.2.3.4", new[] { new KeyValuePair<string, IEnumerable<string>>(null, new string[0]) }));
+                // Null names and values are refused even in headers the resolver never reads ...
+                Assert.Throws<ArgumentException>(() => r.Resolve("1.2.3.4", new[] { H("X-Unread", null) }));
+                // ... but the values of an unread header given as a list are not enumerated.
+                Assert.AreEqual("1.2.3.4", r.Resolve("1.2.3.4", new[] { new KeyValuePair<string, IEnumerable<string>>("X", new string[] { null }) }).SourceIp);
             }
         }
 
@@ -68,7 +73,10 @@ namespace SecCtx.Tests
             {
                 var e = Assert.Throws<ArgumentException>(() => r.Resolve("1.2.3.4", new[] { H("User-Agent", "a\udc00b") }));
                 StringAssert.Contains("User-Agent", e.Message);
-                Assert.Throws<ArgumentException>(() => r.Resolve("1.2.3.4", new[] { H("X-\ud800", "v") }));
+                Assert.Throws<ArgumentException>(() => r.Resolve("1.2.3.4", new[] { H("X-Forwarded-For", "1.2.3.4, \ud800") }));
+                // A header the resolver never reads is dropped before it is encoded: a lone
+                // surrogate there changes nothing (the library would not read it either).
+                Assert.AreEqual("{\"source_ip\":\"1.2.3.4\"}", r.Resolve("1.2.3.4", new[] { H("X-\ud800", "v"), H("Accept", "\udc00") }).ToUserSecurityContextJson());
                 Assert.Throws<ArgumentException>(() => r.Resolve("\ud800", NoHeaders));
                 Assert.Throws<ArgumentException>(() => r.Resolve("1.2.3.4", NoHeaders, new Identity { EndUserId = "\udfff" }));
                 // The resolver is still usable afterwards (the per-thread buffer was reset).

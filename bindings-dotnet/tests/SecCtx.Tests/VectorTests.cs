@@ -161,6 +161,8 @@ namespace SecCtx.Tests
             }
             Outcome multi = Evaluate(configText, peer, identity, r => r.Resolve(peer, grouped, identity));
 
+            CheckFilteringChangesNothing(configText, peer, headers, identity);
+
             Json expect = c["expect"];
             Assert.IsNotNull(expect, "the case has no expect");
             var problems = Compare(expect, flat);
@@ -183,6 +185,53 @@ namespace SecCtx.Tests
                 {
                     Assert.AreEqual(flat.UserText, Json.Parse(flat.GaField)["user"].Str);
                 }
+            }
+        }
+
+        /// <summary>The binding packs only the headers the resolver may read: the library's whole
+        /// answer (every field, byte for byte) and the forms rendered by resolving again are the
+        /// same as with every header passed.</summary>
+        static void CheckFilteringChangesNothing(string configText, string peer, List<KeyValuePair<string, string>> headers, Identity identity)
+        {
+            Resolver resolver;
+            try
+            {
+                resolver = Resolver.FromJson(configText);
+            }
+            catch (SecCtxException)
+            {
+                return;
+            }
+            using (resolver)
+            {
+                SecurityContext filtered, every;
+                try
+                {
+                    filtered = resolver.Resolve(peer, headers, identity);
+                }
+                catch (SecCtxException e)
+                {
+                    var again = Assert.Throws<SecCtxException>(() => resolver.Resolve(peer, headers, identity, HeaderFilter.KeepEvery));
+                    Assert.AreEqual(e.Code, again.Code, "unfiltered: error");
+                    return;
+                }
+                every = resolver.Resolve(peer, headers, identity, HeaderFilter.KeepEvery);
+                CollectionAssert.AreEqual(every.ResultBytes, filtered.ResultBytes, "filtered headers: packed result");
+                Assert.LessOrEqual(filtered.RequestLength, every.RequestLength);
+                Assert.AreEqual(every.ToJson(), filtered.ToJson(), "filtered headers: record");
+                Assert.AreEqual(Legacy(every), Legacy(filtered), "filtered headers: user");
+            }
+        }
+
+        static string Legacy(SecurityContext ctx)
+        {
+            try
+            {
+                return ctx.ToLegacyUserJson();
+            }
+            catch (SecCtxException e)
+            {
+                return "error: " + e.Code;
             }
         }
 
