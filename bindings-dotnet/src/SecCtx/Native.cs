@@ -103,7 +103,7 @@ namespace SecCtx
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern IntPtr secctx_resolve_packed_into(
-            IntPtr resolver, byte* request, UIntPtr requestLen, byte* output, UIntPtr outputCap, out UIntPtr outputLen);
+            IntPtr resolver, byte* request, UIntPtr requestLen, byte* output, UIntPtr outputCap, UIntPtr* outputLen);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern IntPtr secctx_resolver_read_header_names(IntPtr resolver, out byte* names, out UIntPtr len);
@@ -206,7 +206,7 @@ namespace SecCtx
             fixed (byte* p = request.Buffer)
             fixed (byte* o = output)
             {
-                err = secctx_resolve_packed_into(resolver, p, (UIntPtr)(uint)request.Length, o, (UIntPtr)(uint)output.Length, out needed);
+                err = secctx_resolve_packed_into(resolver, p, (UIntPtr)(uint)request.Length, o, (UIntPtr)(uint)output.Length, &needed);
             }
             if (err != IntPtr.Zero) throw TakeError(err);
             return needed.ToUInt64();
@@ -499,6 +499,19 @@ namespace SecCtx
             }
         }
 
+        /// <summary>Appends four absent fields (no identity).</summary>
+        internal unsafe void PutAbsent4()
+        {
+            if (Length + 16 > Buffer.Length) Reserve(16);
+            fixed (byte* b = Buffer)
+            {
+                ulong* d = (ulong*)(b + Length);
+                d[0] = ulong.MaxValue;
+                d[1] = ulong.MaxValue;
+            }
+            Length += 16;
+        }
+
         internal void PutAbsent()
         {
             if (Length + 4 > Buffer.Length) Reserve(4);
@@ -519,6 +532,20 @@ namespace SecCtx
             fixed (byte* dst = Buffer)
             {
                 byte* d = dst + at;
+                while (n + 8 <= chars)
+                {
+                    ulong lo = *(ulong*)(src + n);
+                    ulong hi = *(ulong*)(src + n + 4);
+                    if (((lo | hi) & 0xFF80FF80FF80FF80UL) != 0) break;
+                    lo |= lo >> 8;
+                    lo &= 0x0000FFFF0000FFFFUL;
+                    lo |= lo >> 16;
+                    hi |= hi >> 8;
+                    hi &= 0x0000FFFF0000FFFFUL;
+                    hi |= hi >> 16;
+                    *(ulong*)(d + n) = (uint)lo | ((ulong)(uint)hi << 32);
+                    n += 8;
+                }
                 while (n + 4 <= chars)
                 {
                     ulong four = *(ulong*)(src + n);

@@ -213,10 +213,7 @@ namespace SecCtx
             p.PutOptional(peer, "peer");
             if (identity == null)
             {
-                p.PutAbsent();
-                p.PutAbsent();
-                p.PutAbsent();
-                p.PutAbsent();
+                p.PutAbsent4();
             }
             else
             {
