@@ -30,7 +30,7 @@ use std::io::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
-use secctx_core::{Error, ErrorKind, Identity, Peer, Request, Resolver, SecurityContext, WireFormat};
+use secctx_core::{Error, ErrorKind, Identity, IpText, Peer, Request, Resolver, SecurityContext, WireFormat};
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -547,40 +547,13 @@ impl Out<'_> {
 }
 
 impl Out<'_> {
-    /// An address as its `Display` text; IPv4 without the `fmt` machinery (the hot case).
+    /// An address as its canonical text (the core's `IpText`: no `fmt` machinery for IPv4).
     fn ip(&mut self, ip: Option<std::net::IpAddr>) {
         match ip {
-            Some(std::net::IpAddr::V4(v4)) => {
-                let (text, n) = ipv4_text(v4);
-                self.len_prefix(n);
-                self.bytes(&text[..n]);
-            }
-            other => self.display(other),
+            Some(ip) => self.field(Some(IpText::new(ip).as_str())),
+            None => self.field(None),
         }
     }
-}
-
-/// Dotted-quad text of an IPv4 address, byte-identical to its `Display`.
-fn ipv4_text(v4: std::net::Ipv4Addr) -> ([u8; 15], usize) {
-    let mut b = [0u8; 15];
-    let mut n = 0;
-    for (i, o) in v4.octets().into_iter().enumerate() {
-        if i > 0 {
-            b[n] = b'.';
-            n += 1;
-        }
-        if o >= 100 {
-            b[n] = b'0' + o / 100;
-            n += 1;
-        }
-        if o >= 10 {
-            b[n] = b'0' + (o / 10) % 10;
-            n += 1;
-        }
-        b[n] = b'0' + o % 10;
-        n += 1;
-    }
-    (b, n)
 }
 
 impl std::fmt::Write for Out<'_> {
@@ -1407,17 +1380,6 @@ mod tests {
             let msg = CStr::from_ptr(secctx_error_message(err, ptr::null_mut()));
             assert!(msg.to_string_lossy().contains("index out of bounds"), "{msg:?}");
             secctx_error_free(err);
-        }
-    }
-
-    #[test]
-    fn ipv4_text_matches_display() {
-        for a in [0u8, 1, 9, 10, 99, 100, 199, 200, 255] {
-            for b in [0u8, 7, 10, 255] {
-                let ip = std::net::Ipv4Addr::new(a, b, 100 - b % 100, 255 - a);
-                let (text, n) = ipv4_text(ip);
-                assert_eq!(std::str::from_utf8(&text[..n]).ok(), Some(ip.to_string().as_str()));
-            }
         }
     }
 

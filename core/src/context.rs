@@ -195,14 +195,43 @@ impl SecurityContext {
     pub fn user_security_context_json(&self) -> String {
         let mut out = String::with_capacity(160);
         let mut obj = JsonObject::new(&mut out);
-        obj.opt_str("application_name", self.application_name.as_deref());
-        obj.opt_str("end_user_id", self.end_user_id.as_deref());
-        obj.opt_str("end_user_tenant_id", self.end_user_tenant_id.as_deref());
-        if let Some(ip) = self.source_ip {
-            obj.ip("source_ip", ip);
+        for (key, value) in self.user_security_context_members() {
+            match value {
+                FieldText::Str(s) => obj.opt_str(key, Some(s)),
+                FieldText::Ip(ip) => {
+                    obj.key(key);
+                    obj.out.push('"');
+                    obj.out.push_str(&ip);
+                    obj.out.push('"');
+                }
+            }
         }
         obj.end();
         out
+    }
+
+    /// The members of the `user_security_context` object (SPEC 2.1), in order, absent ones
+    /// omitted: exactly what [`user_security_context_json`](Self::user_security_context_json)
+    /// renders, for bindings that build their runtime's own object instead of parsing JSON.
+    ///
+    /// ```
+    /// use secctx::{Identity, Request, Resolver};
+    /// let resolver = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"], "application_name": "chat"}"#)?;
+    /// let ctx = resolver.resolve(Request::new("10.0.0.2", [("X-Forwarded-For", "203.0.113.7")]), &Identity::new())?;
+    /// let members: Vec<(&str, String)> =
+    ///     ctx.user_security_context_members().map(|(k, v)| (k, v.to_string())).collect();
+    /// assert_eq!(members, [("application_name", "chat".to_string()), ("source_ip", "203.0.113.7".to_string())]);
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
+    pub fn user_security_context_members(&self) -> impl Iterator<Item = (&'static str, FieldText<'_>)> {
+        [
+            ("application_name", self.application_name.as_deref().map(FieldText::Str)),
+            ("end_user_id", self.end_user_id.as_deref().map(FieldText::Str)),
+            ("end_user_tenant_id", self.end_user_tenant_id.as_deref().map(FieldText::Str)),
+            ("source_ip", self.source_ip.map(|ip| FieldText::Ip(IpText::new(ip)))),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| Some((key, value?)))
     }
 
     /// The legacy `user` document (SPEC 2.2) as compact JSON: `EndUserId`, `EndUserIdType`,
@@ -554,28 +583,127 @@ fn needs_escape(bytes: &[u8]) -> bool {
     chunks.remainder().iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
-/// Appends an address in canonical text (IPv4 without the formatting machinery: it is the
-/// common case on the hot path).
+/// Appends an address in canonical text.
 pub(crate) fn push_ip(out: &mut String, ip: IpAddr) {
-    match ip {
-        IpAddr::V4(v4) => {
-            for (i, octet) in v4.octets().into_iter().enumerate() {
-                if i > 0 {
-                    out.push('.');
+    out.push_str(IpText::new(ip).as_str());
+}
+
+/// The canonical text of an address (exactly what its `Display` writes), held on the stack:
+/// IPv4 is written without the formatting machinery, which matters on the hot path. For
+/// bindings that hand addresses to another runtime as text.
+///
+/// ```
+/// use secctx::IpText;
+/// let ip: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+/// assert_eq!(IpText::new(ip).as_str(), "203.0.113.7");
+/// let ip: std::net::IpAddr = "2001:db8:0:0::1".parse().unwrap();
+/// assert_eq!(&*IpText::new(ip), "2001:db8::1");
+/// ```
+#[derive(Clone, Copy)]
+pub struct IpText {
+    buf: [u8; IpText::CAPACITY],
+    len: u8,
+}
+
+impl IpText {
+    /// The longest canonical text of an address (`ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255`
+    /// is 45 bytes), rounded up.
+    const CAPACITY: usize = 48;
+
+    /// Renders `ip`.
+    pub fn new(ip: IpAddr) -> IpText {
+        let mut t = IpText { buf: [0; IpText::CAPACITY], len: 0 };
+        match ip {
+            IpAddr::V4(v4) => {
+                let mut n = 0;
+                for (i, octet) in v4.octets().into_iter().enumerate() {
+                    if i > 0 {
+                        t.buf[n] = b'.';
+                        n += 1;
+                    }
+                    if octet >= 100 {
+                        t.buf[n] = b'0' + octet / 100;
+                        n += 1;
+                    }
+                    if octet >= 10 {
+                        t.buf[n] = b'0' + octet / 10 % 10;
+                        n += 1;
+                    }
+                    t.buf[n] = b'0' + octet % 10;
+                    n += 1;
                 }
-                if octet >= 100 {
-                    out.push(char::from(b'0' + octet / 100));
-                }
-                if octet >= 10 {
-                    out.push(char::from(b'0' + octet / 10 % 10));
-                }
-                out.push(char::from(b'0' + octet % 10));
+                t.len = n as u8;
+            }
+            IpAddr::V6(v6) => {
+                let _ = fmt::Write::write_fmt(&mut t, format_args!("{v6}"));
             }
         }
-        IpAddr::V6(v6) => {
-            use fmt::Write;
-            let _ = write!(out, "{v6}");
+        t
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits, dots, colons and hex letters are ever written.
+        std::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl fmt::Write for IpText {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let start = usize::from(self.len);
+        let end = start + s.len();
+        let dst = self.buf.get_mut(start..end).ok_or(fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end as u8;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for IpText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for IpText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for IpText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// The value of one member of the `user_security_context` object: text borrowed from the
+/// context, or an address rendered on the stack. Either way it derefs to `&str`.
+#[derive(Clone, Copy, Debug)]
+pub enum FieldText<'a> {
+    /// Text held by the context.
+    Str(&'a str),
+    /// An address, as canonical text.
+    Ip(IpText),
+}
+
+impl FieldText<'_> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            FieldText::Str(s) => s,
+            FieldText::Ip(t) => t.as_str(),
         }
+    }
+}
+
+impl std::ops::Deref for FieldText<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
     }
 }
 

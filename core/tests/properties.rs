@@ -3,7 +3,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use proptest::prelude::*;
-use secctx::{Config, Identity, Reason, Request, Resolver, parse_address};
+use secctx::{Config, Identity, IpText, Reason, Request, Resolver, parse_address};
 
 /// Text that looks like what headers carry, with the characters that matter to the parsers.
 fn header_text() -> impl Strategy<Value = String> {
@@ -101,6 +101,16 @@ proptest! {
         };
         prop_assert_eq!(parse_address(&wrapped), Some(canonical));
         prop_assert_eq!(parse_address(&ip.to_string()), Some(canonical));
+    }
+
+    /// `IpText` writes exactly what `Display` writes, for any address (and mapped forms).
+    #[test]
+    fn ip_text_is_display(ip in any::<IpAddr>(), v4 in any::<Ipv4Addr>()) {
+        prop_assert_eq!(IpText::new(ip).to_string(), ip.to_string());
+        let mapped = IpAddr::V6(v4.to_ipv6_mapped());
+        prop_assert_eq!(IpText::new(mapped).to_string(), mapped.to_string());
+        let widest = IpAddr::V6(Ipv6Addr::new(0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff));
+        prop_assert_eq!(IpText::new(widest).to_string(), widest.to_string());
     }
 
     /// The strict IPv4 reader agrees with the standard library's on any short text.
