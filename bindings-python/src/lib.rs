@@ -726,23 +726,13 @@ struct SecurityContext {
 }
 
 impl SecurityContext {
-    /// The `user_security_context` object as a dict, built field by field: the keys, their
-    /// order and the values of `user_security_context_json` (SPEC 2.1), without rendering JSON
-    /// and reading it back.
+    /// The `user_security_context` object as a dict, built from the core's members (the keys,
+    /// order and values of `user_security_context_json`) without rendering JSON and reading it
+    /// back.
     fn usc_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
-        let ctx = &self.inner;
-        if let Some(v) = ctx.application_name() {
-            dict.set_item(intern!(py, "application_name"), v)?;
-        }
-        if let Some(v) = ctx.end_user_id() {
-            dict.set_item(intern!(py, "end_user_id"), v)?;
-        }
-        if let Some(v) = ctx.end_user_tenant_id() {
-            dict.set_item(intern!(py, "end_user_tenant_id"), v)?;
-        }
-        if let Some(ip) = ctx.source_ip() {
-            dict.set_item(intern!(py, "source_ip"), ip_str(py, ip))?;
+        for (key, value) in self.inner.user_security_context_members() {
+            dict.set_item(member_key(py, key), value.as_str())?;
         }
         Ok(dict)
     }
@@ -769,40 +759,15 @@ impl SecurityContext {
     }
 }
 
-/// An address in its canonical text form (as `Display` writes it), as a Python `str`,
-/// formatted on the stack.
-fn ip_str(py: Python<'_>, ip: std::net::IpAddr) -> Bound<'_, PyString> {
-    // The longest canonical address (an IPv4-mapped IPv6 one written in full) is 45 bytes.
-    let mut buf = [0u8; 64];
-    let len = match ip {
-        std::net::IpAddr::V4(v4) => {
-            let mut len = 0;
-            for (i, octet) in v4.octets().into_iter().enumerate() {
-                if i > 0 {
-                    buf[len] = b'.';
-                    len += 1;
-                }
-                if octet >= 100 {
-                    buf[len] = b'0' + octet / 100;
-                    len += 1;
-                }
-                if octet >= 10 {
-                    buf[len] = b'0' + octet / 10 % 10;
-                    len += 1;
-                }
-                buf[len] = b'0' + octet % 10;
-                len += 1;
-            }
-            len
-        }
-        std::net::IpAddr::V6(v6) => {
-            use std::io::Write;
-            let mut cursor = std::io::Cursor::new(&mut buf[..]);
-            let _ = write!(cursor, "{v6}");
-            usize::try_from(cursor.position()).unwrap_or_default()
-        }
-    };
-    PyString::new(py, std::str::from_utf8(&buf[..len]).unwrap_or_default())
+/// A key of the `user_security_context` object as an interned Python `str`.
+fn member_key<'py>(py: Python<'py>, key: &'static str) -> Bound<'py, PyString> {
+    match key {
+        "application_name" => intern!(py, "application_name").clone(),
+        "end_user_id" => intern!(py, "end_user_id").clone(),
+        "end_user_tenant_id" => intern!(py, "end_user_tenant_id").clone(),
+        "source_ip" => intern!(py, "source_ip").clone(),
+        other => PyString::new(py, other),
+    }
 }
 
 #[pymethods]
