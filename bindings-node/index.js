@@ -213,39 +213,47 @@ function compileFast(nr) {
   const byLength = []
   for (const name of names) {
     while (byLength.length <= name.length) byLength.push(null)
+    // `first`: the first code unit with bit 0x20 set, a cheap first test. `seen`: up to four
+    // spellings of the name already found equal (`X-Forwarded-For`, …): comparing a string
+    // with `===` is much cheaper than comparing it character by character ignoring case.
+    const entry = { name, first: name.charCodeAt(0) | 0x20, seen: [] }
     const list = byLength[name.length]
-    if (list === null) byLength[name.length] = [name]
-    else list.push(name)
+    if (list === null) byLength[name.length] = [entry]
+    else list.push(entry)
   }
   return { resolve: nr.resolveFunction(), byLength }
 }
 
-// Whether `name` is one of the names of length `name.length` in `byLength`, compared ignoring
-// ASCII case (as the core does).
+// Whether `lower` (lower case) equals `name` ignoring ASCII case, as the core compares.
+function equalsIgnoringAsciiCase(name, lower) {
+  for (let i = 0; i < name.length; i++) {
+    let c = name.charCodeAt(i)
+    if (c >= 65 && c <= 90) c += 32
+    if (c !== lower.charCodeAt(i)) return false
+  }
+  return true
+}
+
+// Whether the resolver reads a header called `name` (ASCII case ignored).
 function readsHeader(byLength, name) {
   const len = name.length
   if (len >= byLength.length) return false
   const list = byLength[len]
   if (list === null) return false
+  const first = name.charCodeAt(0) | 0x20
   for (let j = 0; j < list.length; j++) {
-    const wanted = list[j]
-    let i = 0
-    for (; i < len; i++) {
-      let c = name.charCodeAt(i)
-      if (c >= 65 && c <= 90) c += 32
-      if (c !== wanted.charCodeAt(i)) break
+    const entry = list[j]
+    if (entry.first !== first) continue
+    const seen = entry.seen
+    for (let k = 0; k < seen.length; k++) {
+      if (seen[k] === name) return true
     }
-    if (i === len) return true
+    if (equalsIgnoringAsciiCase(name, entry.name)) {
+      if (seen.length < 4) seen.push(name)
+      return true
+    }
   }
   return false
-}
-
-function filterHeaders(byLength, flat) {
-  const out = []
-  for (let i = 0; i < flat.length; i += 2) {
-    if (readsHeader(byLength, flat[i])) out.push(flat[i], flat[i + 1])
-  }
-  return out
 }
 
 // The `user_security_context` objects, one builder per set of present fields (bit 0
@@ -327,11 +335,37 @@ class State {
   }
 }
 
-// One crossing per request. Only the headers the resolver reads go, packed into one string
-// (each item followed by NUL; strings are immutable, so it is also the context's snapshot of
-// the request). `validate` checks each item is a string (for req.rawHeaders, which nothing
-// else has checked), with flattenHeaders' messages. If an item itself held a NUL the core's
-// split disagrees with the count and answers null; then an array of the items goes instead.
+// The native call with the header items as separate arguments (up to 8 items, the usual case):
+// nothing to pack on this side and nothing to flatten on the native side.
+function callInline(f, peer, items, n, ids) {
+  if (ids === NO_IDS) {
+    switch (n) {
+      case 0: return f(peer, 0)
+      case 2: return f(peer, 2, items[0], items[1])
+      case 4: return f(peer, 4, items[0], items[1], items[2], items[3])
+      case 6: return f(peer, 6, items[0], items[1], items[2], items[3], items[4], items[5])
+      default: return f(peer, 8, items[0], items[1], items[2], items[3], items[4], items[5], items[6], items[7])
+    }
+  }
+  const a = ids[0]
+  const b = ids[1]
+  const c = ids[2]
+  const d = ids[3]
+  switch (n) {
+    case 0: return f(peer, 0, a, b, c, d)
+    case 2: return f(peer, 2, items[0], items[1], a, b, c, d)
+    case 4: return f(peer, 4, items[0], items[1], items[2], items[3], a, b, c, d)
+    case 6: return f(peer, 6, items[0], items[1], items[2], items[3], items[4], items[5], a, b, c, d)
+    default: return f(peer, 8, items[0], items[1], items[2], items[3], items[4], items[5], items[6], items[7], a, b, c, d)
+  }
+}
+
+// One crossing per request, with only the headers the resolver reads. `validate` checks each
+// item is a string (for req.rawHeaders, which nothing else has checked), with flattenHeaders'
+// messages. Up to 8 items go as separate arguments; more go packed into one string (each item
+// followed by NUL), and if an item itself held a NUL the core's split disagrees with the count
+// and answers null, so the array goes instead. The kept items are also the context's snapshot
+// of the request, for the renderings computed later.
 function resolveWith(resolver, peer, flat, identity, validate) {
   const fast = resolver[FAST]
   const byLength = fast.byLength
@@ -339,8 +373,7 @@ function resolveWith(resolver, peer, flat, identity, validate) {
   if (validate && len % 2 !== 0) {
     throw typeError(`headers as a flat array must hold name/value pairs; got an odd length ${len}`)
   }
-  let headers = ''
-  let count = 0
+  const items = []
   for (let i = 0; i < len; i += 2) {
     const name = flat[i]
     const value = flat[i + 1]
@@ -348,26 +381,24 @@ function resolveWith(resolver, peer, flat, identity, validate) {
       if (typeof name !== 'string') throw typeError(`headers[${i}] must be a string, got ${describe(name)}`)
       if (typeof value !== 'string') throw typeError(`headers[${i + 1}] must be a string, got ${describe(value)}`)
     }
-    if (readsHeader(byLength, name)) {
-      headers += name + '\0' + value + '\0'
-      count += 2
-    }
+    if (readsHeader(byLength, name)) items.push(name, value)
   }
   const ids = identityArgs(identity)
+  const count = items.length
   let usc
   try {
-    usc =
-      ids === NO_IDS
-        ? fast.resolve(peer, headers, count)
-        : fast.resolve(peer, headers, count, ids[0], ids[1], ids[2], ids[3])
-    if (usc === null) {
-      headers = filterHeaders(byLength, flat)
-      usc = fast.resolve(peer, headers, count, ids[0], ids[1], ids[2], ids[3])
+    if (count <= 8) {
+      usc = callInline(fast.resolve, peer, items, count, ids)
+    } else {
+      let packed = ''
+      for (let i = 0; i < count; i++) packed += items[i] + '\0'
+      usc = fast.resolve(peer, packed, count, ids[0], ids[1], ids[2], ids[3])
+      if (usc === null) usc = fast.resolve(peer, items, count, ids[0], ids[1], ids[2], ids[3])
     }
   } catch (err) {
     throw translate(err)
   }
-  return new SecurityContext(NATIVE, new State(resolver[NATIVE], peer, headers, count, ids, usc))
+  return new SecurityContext(NATIVE, new State(resolver[NATIVE], peer, items, count, ids, usc))
 }
 
 function renderWith(req, what, apiVersion) {

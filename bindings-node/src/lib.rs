@@ -11,14 +11,17 @@
 //! ([`NativeResolver::resolve_function`]): napi-rs's generated glue for a class method (the
 //! `&self` borrow registry, `napi_unwrap`, typed optional arguments) cost about 1 µs per call,
 //! more than resolving. `index.js` sends only the headers the resolver reads
-//! (`Resolver::read_header_names`), in one of two forms:
+//! (`Resolver::read_header_names`), in one of three forms:
 //!
-//! - the hot path: one string, the flat header list `[name, value, …]` with each item followed
-//!   by a NUL, plus the number of items. If a name or value itself held a NUL the split gives a
-//!   different count; the call then returns `null` and `index.js` retries with the second form;
+//! - the hot path: up to 8 items (`name, value, …`) as separate arguments after their number;
+//!   a packed string would have to be built and then flattened by V8, which costs more than
+//!   reading the strings one by one;
+//! - one string, the flat header list `[name, value, …]` with each item followed by a NUL, plus
+//!   the number of items. If a name or value itself held a NUL the split gives a different
+//!   count; the call then returns `null` and `index.js` retries with the third form;
 //! - an array of strings `[name, value, …]` (Node's `req.rawHeaders` layout).
 //!
-//! Both are read into one byte buffer reused across calls, with spans into it. The answer is
+//! All are read into one byte buffer reused across calls, with spans into it. The answer is
 //! the `user_security_context` fields in a compact form (`push_compact_usc`) that `index.js`
 //! splits without `JSON.parse`; the cold renderings (`record`, `legacy`, …) are JSON text.
 //!
@@ -324,15 +327,17 @@ impl NativeResolver {
     }
 
     /// The hot path: a plain function bound to this resolver, called as
-    /// `(peer, headers, count, endUserId?, endUserIdType?, endUserTenantId?, applicationName?)`.
-    /// `headers` is the flat list `[name, value, …]` packed into one string (each item followed
-    /// by a NUL; `count` items), or an array of strings. It returns the request's
+    /// `(peer, n, item0, …, item{n-1}, endUserId?, endUserIdType?, endUserTenantId?,
+    /// applicationName?)` with the header items `name, value, …` as arguments (`n` ≤ 8), or
+    /// `(peer, headers, count, endUserId?, …)` with `headers` the flat list `[name, value, …]`
+    /// packed into one string (each item followed by a NUL; `count` items) or an array of
+    /// strings. It returns the request's
     /// `user_security_context` in the compact form `index.js` decodes (see `push_compact_usc`),
     /// or `null` when the packed string does not split into `count` items (an item held a NUL:
     /// retry with the array). A plain C callback, without napi-rs's per-call glue.
     #[napi(
         catch_unwind,
-        ts_return_type = "(peer: string | null | undefined, headers: string | Array<string>, count: number, endUserId?: string | null, endUserIdType?: string | null, endUserTenantId?: string | null, applicationName?: string | null) => string | null"
+        ts_return_type = "{ (peer: string | null | undefined, headers: string | Array<string>, count: number, endUserId?: string | null, endUserIdType?: string | null, endUserTenantId?: string | null, applicationName?: string | null): string | null; (peer: string | null | undefined, n: number, ...itemsThenIdentity: Array<string | null | undefined>): string | null }"
     )]
     pub fn resolve_function(&self, env: &Env) -> Result<Unknown<'_>, KindError> {
         let data = Box::into_raw(Box::new(self.inner.clone()));
@@ -531,8 +536,8 @@ unsafe fn read_opt_arg(
 /// `env` and `info` must be the live handles of a call to a function made by
 /// [`NativeResolver::resolve_function`], whose data pointer is a live `Resolver`.
 unsafe fn fast_resolve(env: sys::napi_env, info: sys::napi_callback_info) -> Result<sys::napi_value, KindError> {
-    let mut argc = 7usize;
-    let mut argv = [ptr::null_mut(); 7];
+    let mut argc = MAX_ARGS;
+    let mut argv = [ptr::null_mut(); MAX_ARGS];
     let mut data = ptr::null_mut();
     // SAFETY: `argv` has room for `argc` values.
     let status = unsafe { sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), &mut data) };
@@ -542,14 +547,56 @@ unsafe fn fast_resolve(env: sys::napi_env, info: sys::napi_callback_info) -> Res
     // SAFETY: `data` is the `Box<Resolver>` the function was created with; its finalizer runs
     // only once the function is unreachable, so not during a call to it.
     let resolver = unsafe { &*(data as *const Resolver) };
-    let [peer_v, headers_v, count_v, rest @ ..] = argv;
-    // SAFETY: live handles of this call (missing arguments are `undefined`).
-    let mut h = unsafe { Headers::read(env, headers_v) };
-    // SAFETY: as above.
-    let result = unsafe { fast_resolve_with(env, resolver, &mut h, peer_v, count_v, (argc > 3).then_some(rest)) };
+    let peer_v = argv[0];
+    let mut inline = 0u32;
+    // SAFETY (all napi calls below): live handles of this call (missing arguments are
+    // `undefined`).
+    let mut h;
+    let count;
+    let ids_at;
+    if unsafe { sys::napi_get_value_uint32(env, argv[1], &mut inline) } == sys::Status::napi_ok {
+        // (peer, n, item0, …, item{n-1}, ids…): no packing, no flattening on the JS side.
+        let n = inline as usize;
+        if n > MAX_INLINE_ITEMS {
+            return Err(arg_error(format!("at most {MAX_INLINE_ITEMS} header items as arguments, got {n}")));
+        }
+        h = Headers::empty();
+        h.buf.clear();
+        h.spans.clear();
+        for (i, &item) in argv[2..2 + n].iter().enumerate() {
+            let start = h.buf.len();
+            if !unsafe { append_js_string(env, item, &mut h.buf) } {
+                h.problem = Some(format!("headers[{i}] must be a string"));
+                break;
+            }
+            h.spans.push((start, h.buf.len()));
+        }
+        count = Ok(inline);
+        ids_at = 2 + n;
+    } else {
+        // (peer, headers, count, ids…): a packed string or an array.
+        h = unsafe { Headers::read(env, argv[1]) };
+        let mut c = 0u32;
+        count = if unsafe { sys::napi_get_value_uint32(env, argv[2], &mut c) } == sys::Status::napi_ok {
+            Ok(c)
+        } else {
+            Err(arg_error("count must be a number"))
+        };
+        ids_at = 3;
+    }
+    let ids = (argc > ids_at).then(|| [argv[ids_at], argv[ids_at + 1], argv[ids_at + 2], argv[ids_at + 3]]);
+    let result = match count {
+        Ok(count) => unsafe { fast_resolve_with(env, resolver, &mut h, peer_v, count, ids) },
+        Err(e) => Err(e),
+    };
     h.release();
     result
 }
+
+/// The most header items the fast path takes as separate arguments.
+const MAX_INLINE_ITEMS: usize = 8;
+/// Peer, item count, the items, four identity fields.
+const MAX_ARGS: usize = 2 + MAX_INLINE_ITEMS + 4;
 
 /// The rest of [`fast_resolve`], with the headers read into `h`: the peer and identity are
 /// read onto the end of the same buffer, so one UTF-8 check covers everything.
@@ -561,15 +608,11 @@ unsafe fn fast_resolve_with(
     resolver: &Resolver,
     h: &mut Headers,
     peer_v: sys::napi_value,
-    count_v: sys::napi_value,
+    count: u32,
     ids_v: Option<[sys::napi_value; 4]>,
 ) -> Result<sys::napi_value, KindError> {
     // SAFETY (all napi calls below): live handles of this call.
     let peer = unsafe { read_opt_arg(env, peer_v, &mut h.buf, "peer")? };
-    let mut count = 0u32;
-    if unsafe { sys::napi_get_value_uint32(env, count_v, &mut count) } != sys::Status::napi_ok {
-        return Err(arg_error("count must be a number"));
-    }
     let mut ids = [None; 4];
     if let Some(values) = ids_v {
         const NAMES: [&str; 4] = ["endUserId", "endUserIdType", "endUserTenantId", "applicationName"];

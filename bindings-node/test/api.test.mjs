@@ -117,6 +117,21 @@ test('a header value holding NUL still resolves exactly (array fallback)', () =>
   assert.equal(JSON.parse(ctx.legacyUser()).SourceRequestHeaders['User-Agent'], 'a\u0000b')
 })
 
+test('more than 8 read header items: packed, and a NUL in one still resolves exactly', () => {
+  const r = new Resolver({ trusted_proxies: ['loopback', '10.0.0.0/8'], request_headers: ['User-Agent', 'X-Forwarded-For'] })
+  const pairs = [['User-Agent', 'a\u0000b']]
+  for (let i = 1; i <= 5; i++) pairs.push(['Cookie', 'c'], ['X-Forwarded-For', `10.0.0.${i}`])
+  pairs.splice(3, 0, ['X-Forwarded-For', '203.0.113.5'])
+  const ctx = r.fromNodeRequest({ socket: { remoteAddress: '127.0.0.1' }, rawHeaders: pairs.flat() }, { endUserId: 'u' })
+  assert.equal(ctx.sourceIp, '203.0.113.5')
+  assert.deepEqual(ctx.userSecurityContext(), { end_user_id: 'u', source_ip: '203.0.113.5' })
+  const typed = r.fromNodeRequest({ socket: { remoteAddress: '127.0.0.1' }, rawHeaders: pairs.flat() }, { endUserId: 'u', endUserIdType: 'other' })
+  assert.equal(JSON.parse(typed.legacyUser()).SourceRequestHeaders['User-Agent'], 'a\u0000b')
+  assert.deepEqual(ctx.toJSON(), r.resolve('127.0.0.1', pairs, { endUserId: 'u' }).toJSON())
+  const clean = pairs.map(([n, v]) => [n, v.replace('\u0000', '')])
+  assert.equal(r.resolve('127.0.0.1', clean).sourceRequestHeaders['User-Agent'], 'ab')
+})
+
 test('non-ASCII header values survive the crossing', () => {
   const r = new Resolver({ request_headers: ['User-Agent'] })
   const ua = 'Ünïcødé 🚀 \ud800 end'
@@ -272,8 +287,15 @@ test('the native resolve function refuses junk without crashing', async () => {
   assert.equal(typeof fn('192.0.2.1', '', 0), 'string')
   assert.equal(fn('192.0.2.1', 'a\u0000b\u0000c\u0000', 2), null, 'a NUL inside an item: retry')
   assert.equal(fn('192.0.2.1', 'a\u0000b', 1), null, 'more pieces than items: retry')
+  assert.equal(fn('192.0.2.1', 2, 'User-Agent', 'a\u0000b'), fn('192.0.2.1', ['User-Agent', 'a\u0000b'], 2), 'items as arguments')
+  assert.equal(fn('192.0.2.1', 0, null, null, null, 'app'), fn('192.0.2.1', '', 0, null, null, null, 'app'))
   const junk = [
     [],
+    ['192.0.2.1', 10, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'],
+    ['192.0.2.1', 2, 'a', 1],
+    ['192.0.2.1', 1, 'a'],
+    ['192.0.2.1', 2, 'a', 'b', 5],
+    ['192.0.2.1', -1],
     [42, '', 0],
     ['192.0.2.1', 42, 0],
     ['192.0.2.1', '', 'x'],
@@ -286,4 +308,5 @@ test('the native resolve function refuses junk without crashing', async () => {
     assert.throws(() => fn(...args), (e) => e instanceof Error && typeof e.code === 'string', JSON.stringify(args))
   }
   assert.throws(() => fn(null, '', 0, null, 'github'), (e) => e.code === 'invalid_identity')
+  assert.throws(() => fn(null, 0, null, 'github'), (e) => e.code === 'invalid_identity')
 })
