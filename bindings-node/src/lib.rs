@@ -35,7 +35,7 @@ use std::ptr;
 use napi::bindgen_prelude::{Env, FromNapiValue, TypeName, Unknown, ValidateNapiValue, ValueType};
 use napi::sys;
 use napi_derive::napi;
-use secctx::{Identity, Request, Resolver, SecurityContext};
+use secctx::{FieldText, Identity, Request, Resolver, SecurityContext};
 
 /// An error carrying the core's error kind (or `ERR_INVALID_ARG_TYPE`) as its JS `code`.
 type KindError = napi::Error<&'static str>;
@@ -422,41 +422,22 @@ impl NativeResolver {
 /// for one character (≥ 0xD800 code units) makes it fall back to the JSON text, which starts
 /// with `{` and so cannot be taken for a mask.
 fn push_compact_usc(ctx: &SecurityContext, out: &mut String) {
-    use std::fmt::Write as _;
-    let ip = ctx.source_ip();
-    let mut ip_text = [0u8; 48];
-    let ip_len = {
-        let mut w = SliceWriter { buf: &mut ip_text, len: 0 };
-        match ip {
-            // The usual case, without `fmt`'s machinery: the same text as `Display`.
-            Some(std::net::IpAddr::V4(v4)) => {
-                for (i, octet) in v4.octets().into_iter().enumerate() {
-                    let mut digits = [b'.', 0, 0, 0];
-                    let mut n = 1;
-                    if octet >= 100 {
-                        digits[n] = b'0' + octet / 100;
-                        n += 1;
-                    }
-                    if octet >= 10 {
-                        digits[n] = b'0' + octet / 10 % 10;
-                        n += 1;
-                    }
-                    digits[n] = b'0' + octet % 10;
-                    let from = if i == 0 { 1 } else { 0 };
-                    let _ =
-                        w.write_str(std::str::from_utf8(digits.get(from..=n).unwrap_or_default()).unwrap_or_default());
-                }
+    // The members as the core lists them (SPEC 2.1); a key this form does not know makes it
+    // fall back to the JSON text.
+    let mut fields: [Option<FieldText<'_>>; 4] = [None; 4];
+    for (key, value) in ctx.user_security_context_members() {
+        let slot = match key {
+            "application_name" => 0,
+            "end_user_id" => 1,
+            "end_user_tenant_id" => 2,
+            "source_ip" => 3,
+            _ => {
+                out.push_str(&ctx.user_security_context_json());
+                return;
             }
-            // An address is at most 45 characters (IPv4-embedded IPv6); `SliceWriter` refuses more.
-            Some(ip) => {
-                let _ = write!(w, "{ip}");
-            }
-            None => {}
-        }
-        w.len
-    };
-    let ip_str = std::str::from_utf8(ip_text.get(..ip_len).unwrap_or_default()).unwrap_or_default();
-    let fields = [ctx.application_name(), ctx.end_user_id(), ctx.end_user_tenant_id(), ip.map(|_| ip_str)];
+        };
+        fields[slot] = Some(value);
+    }
     let mut mask = 0u32;
     let mut lengths = [0u32; 4];
     for (i, field) in fields.iter().enumerate() {
@@ -476,24 +457,8 @@ fn push_compact_usc(ctx: &SecurityContext, out: &mut String) {
             out.push(char::from_u32(lengths[i]).unwrap_or('\0'));
         }
     }
-    for text in fields.into_iter().flatten() {
+    for text in fields.iter().flatten() {
         out.push_str(text);
-    }
-}
-
-/// `fmt::Write` into a fixed buffer; refuses what does not fit.
-struct SliceWriter<'a> {
-    buf: &'a mut [u8],
-    len: usize,
-}
-
-impl std::fmt::Write for SliceWriter<'_> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        let dest = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
-        dest.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
     }
 }
 
@@ -757,7 +722,7 @@ mod tests {
 
     #[test]
     #[allow(clippy::panic)]
-    fn ipv4_text_matches_display() {
+    fn compact_addresses_match_display() {
         use secctx::{Identity, Request, Resolver};
         let r = Resolver::default();
         for ip in [
