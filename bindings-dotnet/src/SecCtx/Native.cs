@@ -272,8 +272,12 @@ namespace SecCtx
             }
         }
 
-        /// <summary>secctx_context_legacy_user_json of the context kept in <paramref name="data"/>.</summary>
-        internal static string LegacyUserJson(ResolverHandle resolver, byte[] data, int offset)
+        /// <summary>A context function that renders text the caller owns.</summary>
+        delegate IntPtr RenderText(IntPtr context, out byte* text, out UIntPtr len);
+
+        /// <summary>Resolves the request kept in <paramref name="data"/> again, renders it with
+        /// <paramref name="render"/> and frees the native context in the same call.</summary>
+        static string RenderAgain(ResolverHandle resolver, byte[] data, int offset, RenderText render)
         {
             bool added = false;
             IntPtr ctx = IntPtr.Zero;
@@ -281,11 +285,11 @@ namespace SecCtx
             {
                 EnterResolver(resolver, ref added);
                 ctx = ResolveAgain(resolver, data, offset);
-                byte* json;
+                byte* text;
                 UIntPtr len;
-                IntPtr err = secctx_context_legacy_user_json(ctx, out json, out len);
+                IntPtr err = render(ctx, out text, out len);
                 if (err != IntPtr.Zero) throw TakeError(err);
-                return TakeString(json, len);
+                return TakeString(text, len);
             }
             finally
             {
@@ -294,26 +298,16 @@ namespace SecCtx
             }
         }
 
+        /// <summary>secctx_context_legacy_user_json of the context kept in <paramref name="data"/>.</summary>
+        internal static string LegacyUserJson(ResolverHandle resolver, byte[] data, int offset)
+        {
+            return RenderAgain(resolver, data, offset, secctx_context_legacy_user_json);
+        }
+
         /// <summary>secctx_context_to_json of the context kept in <paramref name="data"/>.</summary>
         internal static string RecordJson(ResolverHandle resolver, byte[] data, int offset)
         {
-            bool added = false;
-            IntPtr ctx = IntPtr.Zero;
-            try
-            {
-                EnterResolver(resolver, ref added);
-                ctx = ResolveAgain(resolver, data, offset);
-                byte* json;
-                UIntPtr len;
-                IntPtr err = secctx_context_to_json(ctx, out json, out len);
-                if (err != IntPtr.Zero) throw TakeError(err);
-                return TakeString(json, len);
-            }
-            finally
-            {
-                if (ctx != IntPtr.Zero) secctx_context_free(ctx);
-                if (added) resolver.DangerousRelease();
-            }
+            return RenderAgain(resolver, data, offset, secctx_context_to_json);
         }
 
         /// <summary>secctx_context_for_api_version of the context kept in <paramref name="data"/>.</summary>
