@@ -270,6 +270,10 @@ unsafe fn opt_bytes<'a>(s: secctx_str, what: &str) -> Fallible<Option<&'a [u8]>>
 fn identity_text<'a>(value: Option<&'a [u8]>, what: &str) -> Fallible<Option<&'a str>> {
     value
         .map(|v| {
+            if v.is_ascii() {
+                // SAFETY: ASCII is UTF-8 (the common case, checked a word at a time).
+                return Ok(unsafe { std::str::from_utf8_unchecked(v) });
+            }
             std::str::from_utf8(v).map_err(|e| {
                 secctx_error::new(
                     secctx_error_code::InvalidIdentity,

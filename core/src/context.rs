@@ -30,13 +30,17 @@ use crate::resolve::Reason;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SecurityContext {
     pub(crate) application_name: Option<Arc<str>>,
-    pub(crate) end_user_id: Option<String>,
+    /// Where `end_user_id` and `end_user_tenant_id` are in `text`.
+    pub(crate) end_user_id: Option<std::ops::Range<usize>>,
     pub(crate) end_user_id_type: Option<EndUserIdType>,
-    pub(crate) end_user_tenant_id: Option<String>,
+    pub(crate) end_user_tenant_id: Option<std::ops::Range<usize>>,
     pub(crate) source_ip: Option<IpAddr>,
     pub(crate) peer: Option<IpAddr>,
+    /// Names and where their values are in `text`.
     pub(crate) source_request_headers: Vec<(Arc<str>, std::ops::Range<usize>)>,
-    pub(crate) source_values: String,
+    /// The end user's id and tenant id, then the source request headers' values: one
+    /// allocation for every string the context owns.
+    pub(crate) text: String,
     pub(crate) reason: Reason,
     pub(crate) identity_source: IdentitySource,
     pub(crate) easy_auth_note: Option<EasyAuthNote>,
@@ -68,7 +72,7 @@ impl SecurityContext {
     /// # Ok::<(), secctx::Error>(())
     /// ```
     pub fn end_user_id(&self) -> Option<&str> {
-        self.end_user_id.as_deref()
+        self.end_user_id.clone().map(|r| &self.text[r])
     }
 
     /// The kind of identity provider behind the id.
@@ -96,7 +100,7 @@ impl SecurityContext {
     /// # Ok::<(), secctx::Error>(())
     /// ```
     pub fn end_user_tenant_id(&self) -> Option<&str> {
-        self.end_user_tenant_id.as_deref()
+        self.end_user_tenant_id.clone().map(|r| &self.text[r])
     }
 
     /// The original client's address (SPEC section 4), canonical; absent when it cannot be known.
@@ -138,7 +142,7 @@ impl SecurityContext {
     /// # Ok::<(), secctx::Error>(())
     /// ```
     pub fn source_request_headers(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
-        self.source_request_headers.iter().map(|(n, range)| (&**n, &self.source_values[range.clone()]))
+        self.source_request_headers.iter().map(|(n, range)| (&**n, &self.text[range.clone()]))
     }
 
     /// Why `source_ip` is what it is.
@@ -193,7 +197,12 @@ impl SecurityContext {
     /// # Ok::<(), secctx::Error>(())
     /// ```
     pub fn user_security_context_json(&self) -> String {
-        let mut out = String::with_capacity(160);
+        // Keys, quotes and commas take at most 72 bytes; values rarely need escaping.
+        let values = [self.application_name.as_deref(), self.end_user_id(), self.end_user_tenant_id()]
+            .iter()
+            .map(|v| v.map_or(0, str::len))
+            .sum::<usize>();
+        let mut out = String::with_capacity(72 + IpText::CAPACITY + values);
         let mut obj = JsonObject::new(&mut out);
         for (key, value) in self.user_security_context_members() {
             match value {
@@ -226,8 +235,8 @@ impl SecurityContext {
     pub fn user_security_context_members(&self) -> impl Iterator<Item = (&'static str, FieldText<'_>)> {
         [
             ("application_name", self.application_name.as_deref().map(FieldText::Str)),
-            ("end_user_id", self.end_user_id.as_deref().map(FieldText::Str)),
-            ("end_user_tenant_id", self.end_user_tenant_id.as_deref().map(FieldText::Str)),
+            ("end_user_id", self.end_user_id().map(FieldText::Str)),
+            ("end_user_tenant_id", self.end_user_tenant_id().map(FieldText::Str)),
             ("source_ip", self.source_ip.map(|ip| FieldText::Ip(IpText::new(ip)))),
         ]
         .into_iter()
@@ -256,11 +265,11 @@ impl SecurityContext {
                 "the legacy user document needs EndUserIdType whenever EndUserId is present: pass end_user_id_type (aad, google or other)",
             ));
         }
-        let mut out = String::with_capacity(160 + self.source_values.len() + 24 * self.source_request_headers.len());
+        let mut out = String::with_capacity(160 + self.text.len() + 24 * self.source_request_headers.len());
         let mut obj = JsonObject::new(&mut out);
-        obj.opt_str("EndUserId", self.end_user_id.as_deref());
+        obj.opt_str("EndUserId", self.end_user_id());
         obj.opt_str("EndUserIdType", self.end_user_id_type.map(EndUserIdType::as_str));
-        obj.opt_str("EndUserTenantId", self.end_user_tenant_id.as_deref());
+        obj.opt_str("EndUserTenantId", self.end_user_tenant_id());
         if let Some(ip) = self.peer {
             obj.ip("SourceIP", ip);
         }
@@ -323,9 +332,9 @@ impl Serialize for SecurityContext {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("application_name", &self.application_name.as_deref())?;
-        map.serialize_entry("end_user_id", &self.end_user_id)?;
+        map.serialize_entry("end_user_id", &self.end_user_id())?;
         map.serialize_entry("end_user_id_type", &self.end_user_id_type.map(EndUserIdType::as_str))?;
-        map.serialize_entry("end_user_tenant_id", &self.end_user_tenant_id)?;
+        map.serialize_entry("end_user_tenant_id", &self.end_user_tenant_id())?;
         map.serialize_entry("source_ip", &self.source_ip.map(|ip| ip.to_string()))?;
         map.serialize_entry("peer", &self.peer.map(|ip| ip.to_string()))?;
         map.serialize_entry("source_request_headers", &HeaderMap(self))?;

@@ -240,33 +240,70 @@ impl Reason {
     }
 }
 
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Reason {
+    /// The sentence of [`Display`](fmt::Display) as a fixed beginning, an optional number and a
+    /// fixed end, so that it is written without the integer formatting machinery.
+    fn text_parts(self) -> (&'static str, Option<u64>, &'static str) {
         match self {
-            Reason::PeerUnknown => f.write_str("the peer address is missing or not an IP address; no header was read"),
+            Reason::PeerUnknown => ("the peer address is missing or not an IP address; no header was read", None, ""),
             Reason::PeerUntrusted => {
-                f.write_str("the peer is not in trusted_proxies, so no header was read; source_ip is the peer")
+                ("the peer is not in trusted_proxies, so no header was read; source_ip is the peer", None, "")
             }
-            Reason::FrontDoorIdMismatch => f.write_str(
+            Reason::FrontDoorIdMismatch => (
                 "front_door_id is set but the request does not carry exactly one matching X-Azure-FDID; source_ip is the peer",
+                None,
+                "",
             ),
-            Reason::NoForwardedHeader => f.write_str("the peer is trusted but sent no forwarded header; source_ip is the peer"),
-            Reason::ChosenAtHop { hop } => write!(f, "the first untrusted entry from the right, at hop {hop}, is the client"),
-            Reason::AllTrusted { hops } => write!(f, "all {hops} entries are trusted; source_ip is the leftmost"),
-            Reason::InvalidEntry { hop } => write!(f, "the entry at hop {hop} is not an IP address; source_ip is absent"),
+            Reason::NoForwardedHeader => {
+                ("the peer is trusted but sent no forwarded header; source_ip is the peer", None, "")
+            }
+            Reason::ChosenAtHop { hop } => {
+                ("the first untrusted entry from the right, at hop ", Some(u64::from(hop)), ", is the client")
+            }
+            Reason::AllTrusted { hops } => {
+                ("all ", Some(u64::from(hops)), " entries are trusted; source_ip is the leftmost")
+            }
+            Reason::InvalidEntry { hop } => {
+                ("the entry at hop ", Some(u64::from(hop)), " is not an IP address; source_ip is absent")
+            }
             Reason::TooManyHops { max_hops } => {
-                write!(f, "more than max_hops ({max_hops}) trusted entries; source_ip is absent")
+                ("more than max_hops (", Some(u64::from(max_hops)), ") trusted entries; source_ip is absent")
             }
-            Reason::HeaderTooLarge { limit } => {
-                write!(f, "the forwarded header holds more than {limit} bytes and was not read; source_ip is absent")
+            Reason::HeaderTooLarge { limit } => (
+                "the forwarded header holds more than ",
+                Some(limit as u64),
+                " bytes and was not read; source_ip is absent",
+            ),
+            Reason::ClientIpHeader => ("read from client_ip_header", None, ""),
+            Reason::ClientIpHeaderMissing => ("client_ip_header is absent; source_ip is absent", None, ""),
+            Reason::ClientIpHeaderRepeated => {
+                ("client_ip_header appears more than once; source_ip is absent", None, "")
             }
-            Reason::ClientIpHeader => f.write_str("read from client_ip_header"),
-            Reason::ClientIpHeaderMissing => f.write_str("client_ip_header is absent; source_ip is absent"),
-            Reason::ClientIpHeaderRepeated => f.write_str("client_ip_header appears more than once; source_ip is absent"),
             Reason::ClientIpHeaderInvalid => {
-                f.write_str("client_ip_header does not hold exactly one IP address; source_ip is absent")
+                ("client_ip_header does not hold exactly one IP address; source_ip is absent", None, "")
             }
         }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (head, number, tail) = self.text_parts();
+        f.write_str(head)?;
+        if let Some(mut n) = number {
+            let mut digits = [0u8; 20];
+            let mut start = digits.len();
+            loop {
+                start -= 1;
+                digits[start] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            f.write_str(std::str::from_utf8(&digits[start..]).map_err(|_| fmt::Error)?)?;
+        }
+        f.write_str(tail)
     }
 }
 
@@ -591,16 +628,21 @@ impl Resolver {
         let peer = request.peer.address();
         let (source_ip, reason) = self.client_ip(peer, &scan, trace);
 
-        // Identity (SPEC section 6).
+        // Identity (SPEC section 6). Every string the context owns goes into one buffer.
+        let source_bytes = scan.source.iter().map(|(_, v)| v.len().min(MAX_SOURCE_HEADER_BYTES) + 2).sum::<usize>();
+        let mut text = String::new();
+        let push = |text: &mut String, s: &str| {
+            let start = text.len();
+            text.push_str(s);
+            start..text.len()
+        };
         let (end_user_id, end_user_id_type, end_user_tenant_id, identity_source, easy_auth_note) =
             if let Some(id) = explicit_id {
-                (
-                    Some(id.to_string()),
-                    explicit_type,
-                    non_empty(identity.end_user_tenant_id).map(str::to_string),
-                    IdentitySource::Explicit,
-                    None,
-                )
+                let tenant = non_empty(identity.end_user_tenant_id);
+                text.reserve(id.len() + tenant.map_or(0, str::len) + source_bytes);
+                let id = push(&mut text, id);
+                let tenant = tenant.map(|t| push(&mut text, t));
+                (Some(id), explicit_type, tenant, IdentitySource::Explicit, None)
             } else {
                 let derived = if use_easy_auth { easy_auth(&scan.easy) } else { Default::default() };
                 let explicit_tenant = non_empty(identity.end_user_tenant_id);
@@ -611,45 +653,40 @@ impl Resolver {
                 } else {
                     IdentitySource::None
                 };
-                (
-                    derived.id,
-                    explicit_type.or(derived.id_type),
-                    explicit_tenant.map(str::to_string).or(derived.tenant),
-                    source,
-                    derived.note,
-                )
+                let tenant = explicit_tenant.or(derived.tenant.as_deref());
+                text.reserve(derived.id.as_ref().map_or(0, String::len) + tenant.map_or(0, str::len) + source_bytes);
+                let id = derived.id.as_deref().map(|i| push(&mut text, i));
+                let tenant = tenant.map(|t| push(&mut text, t));
+                (id, explicit_type.or(derived.id_type), tenant, source, derived.note)
             };
         let application_name = match non_empty(identity.application_name) {
             Some(name) => Some(Arc::from(name)),
             None => inner.application_name.clone(),
         };
 
-        // SourceRequestHeaders (SPEC section 5), in allow-list order, all values in one buffer.
+        // SourceRequestHeaders (SPEC section 5), in allow-list order, after the identity.
         let mut source_request_headers = Vec::new();
-        let mut source_values = String::new();
         if !scan.source.is_empty() {
-            source_values
-                .reserve(scan.source.iter().map(|(_, v)| v.len().min(MAX_SOURCE_HEADER_BYTES) + 2).sum::<usize>());
             for (slot, (_, out_name)) in inner.source.iter().enumerate() {
-                let start = source_values.len();
+                let start = text.len();
                 let mut present = false;
                 for &(s, value) in scan.source.iter() {
                     if s != slot {
                         continue;
                     }
                     if present {
-                        if source_values.len() - start > MAX_SOURCE_HEADER_BYTES {
+                        if text.len() - start > MAX_SOURCE_HEADER_BYTES {
                             break;
                         }
-                        source_values.push_str(", ");
+                        text.push_str(", ");
                     }
                     present = true;
                     // Copy no more than the cap (plus a little, so that the cut is exact).
-                    source_values.push_str(prefix_at_most(value, MAX_SOURCE_HEADER_BYTES + 4));
+                    text.push_str(prefix_at_most(value, MAX_SOURCE_HEADER_BYTES + 4));
                 }
                 if present {
-                    let end = start + prefix_at_most(&source_values[start..], MAX_SOURCE_HEADER_BYTES).len();
-                    source_values.truncate(end);
+                    let end = start + prefix_at_most(&text[start..], MAX_SOURCE_HEADER_BYTES).len();
+                    text.truncate(end);
                     source_request_headers.push((Arc::clone(out_name), start..end));
                 }
             }
@@ -663,7 +700,7 @@ impl Resolver {
             source_ip,
             peer,
             source_request_headers,
-            source_values,
+            text,
             reason,
             identity_source,
             easy_auth_note,
@@ -940,7 +977,36 @@ fn non_empty(s: Option<&str>) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::RSplitCommas;
+    use super::{RSplitCommas, Reason};
+
+    #[test]
+    fn reason_sentences_write_their_numbers_in_full() {
+        for n in [0u32, 1, 9, 10, 99, 100, 4_294_967_295] {
+            assert_eq!(
+                Reason::ChosenAtHop { hop: n }.to_string(),
+                format!("the first untrusted entry from the right, at hop {n}, is the client")
+            );
+            assert_eq!(
+                Reason::AllTrusted { hops: n }.to_string(),
+                format!("all {n} entries are trusted; source_ip is the leftmost")
+            );
+            assert_eq!(
+                Reason::InvalidEntry { hop: n }.to_string(),
+                format!("the entry at hop {n} is not an IP address; source_ip is absent")
+            );
+            assert_eq!(
+                Reason::TooManyHops { max_hops: n }.to_string(),
+                format!("more than max_hops ({n}) trusted entries; source_ip is absent")
+            );
+        }
+        for limit in [0usize, 65_536, usize::MAX] {
+            assert_eq!(
+                Reason::HeaderTooLarge { limit }.to_string(),
+                format!("the forwarded header holds more than {limit} bytes and was not read; source_ip is absent")
+            );
+        }
+        assert_eq!(Reason::ClientIpHeader.to_string(), "read from client_ip_header");
+    }
 
     #[test]
     fn long_configured_names_are_still_matched() {
