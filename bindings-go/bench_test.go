@@ -64,6 +64,46 @@ func BenchmarkPieceCgo(b *testing.B) {
 	}
 }
 
+// BenchmarkPieceCopyOut is what follows the native call: the result and the request copied into
+// one string, and the Context built over it.
+func BenchmarkPieceCopyOut(b *testing.B) {
+	r, _ := NewResolver([]byte(`{"application_name": "contoso-chat", "trusted_proxies": ["10.1.0.0/24"]}`))
+	h, peer := benchReq()
+	buf := begin(nil, peer, benchID)
+	for name, values := range h {
+		if r.reads.match(name) {
+			for _, v := range values {
+				buf = appendField(buf, name)
+				buf = appendField(buf, v)
+			}
+		}
+	}
+	out := make([]byte, 4096)
+	size := callInto(r, buf, out)
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(out[size:], buf)
+		text := string(out[:size+len(buf)])
+		if c, ok := newContext(text[:size], r, text[size:]); !ok || c.SourceIP != "203.0.113.7" {
+			b.Fatal("bad result")
+		}
+	}
+}
+
+// BenchmarkPieceHeaderWalk is iterating the request's header map alone.
+func BenchmarkPieceHeaderWalk(b *testing.B) {
+	h, _ := benchReq()
+	n := 0
+	for b.Loop() {
+		for name := range h {
+			n += len(name)
+		}
+	}
+	if n == 0 {
+		b.Fatal("no headers")
+	}
+}
+
 // BenchmarkPieceNoop is the fixed cost of one cgo call.
 func BenchmarkPieceNoop(b *testing.B) {
 	for b.Loop() {

@@ -53,31 +53,67 @@ type Context struct {
 	inline [2]Header
 }
 
-// decodeResult reads the packed result of secctx_resolve_packed_into.
-// Every field is a substring of text.
-func decodeResult(text string, c *Context) bool {
+// newContext decodes the packed result of secctx_resolve_packed_into into a Context: every
+// field is a substring of text. The fields are read into locals first and the Context is built
+// in one composite literal, so that the stores into the new object need no write barriers.
+func newContext(text string, r *Resolver, request string) (*Context, bool) {
 	d := decoder{text: text, ok: true}
-	c.ApplicationName = d.next()
-	c.EndUserID = d.next()
-	c.EndUserIDType = d.next()
-	c.EndUserTenantID = d.next()
-	c.SourceIP = d.next()
-	c.Peer = d.next()
-	c.ReasonCode = d.next()
-	c.Reason = d.next()
-	c.ReasonHop = int(d.u32())
-	c.IdentitySource = d.next()
-	c.EasyAuthNote = d.next()
-	c.EasyAuthNoteText = d.next()
-	c.usc = d.next()
-	if d.ok && d.pos < len(text) {
-		c.SourceRequestHeaders = c.inline[:0]
-		for d.ok && d.pos < len(text) {
-			name := d.next()
-			c.SourceRequestHeaders = append(c.SourceRequestHeaders, Header{Name: name, Value: d.next()})
+	app := d.next()
+	id := d.next()
+	idType := d.next()
+	tenant := d.next()
+	sourceIP := d.next()
+	peer := d.next()
+	reasonCode := d.next()
+	reason := d.next()
+	hop := int(d.u32())
+	idSource := d.next()
+	note := d.next()
+	noteText := d.next()
+	usc := d.next()
+	var inline [2]Header
+	var more []Header
+	n := 0
+	for d.ok && d.pos < len(text) {
+		h := Header{Name: d.next(), Value: d.next()}
+		if n < len(inline) {
+			inline[n] = h
+		} else {
+			if more == nil {
+				more = append(make([]Header, 0, 2*len(inline)), inline[:]...)
+			}
+			more = append(more, h)
 		}
+		n++
 	}
-	return d.ok
+	if !d.ok {
+		return nil, false
+	}
+	c := &Context{
+		ApplicationName:  app,
+		EndUserID:        id,
+		EndUserIDType:    idType,
+		EndUserTenantID:  tenant,
+		SourceIP:         sourceIP,
+		Peer:             peer,
+		ReasonCode:       reasonCode,
+		Reason:           reason,
+		ReasonHop:        hop,
+		IdentitySource:   idSource,
+		EasyAuthNote:     note,
+		EasyAuthNoteText: noteText,
+		usc:              usc,
+		resolver:         r,
+		request:          request,
+		inline:           inline,
+	}
+	switch {
+	case more != nil:
+		c.SourceRequestHeaders = more
+	case n > 0:
+		c.SourceRequestHeaders = c.inline[:n:n]
+	}
+	return c, true
 }
 
 // decoder reads the framing of a packed result: 4-byte little-endian lengths, 0xFFFFFFFF for

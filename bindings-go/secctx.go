@@ -155,7 +155,9 @@ func NewResolver(config []byte) (*Resolver, error) {
 }
 
 // Close releases the resolver. It is idempotent. It must not be called while another goroutine
-// is still using the resolver; contexts it produced stay valid.
+// is still using the resolver or rendering a context it produced. Contexts it produced keep
+// their fields and UserSecurityContextJSON; their LegacyUserJSON, ForAPIVersion and RecordJSON
+// (which resolve the stored request again) fail with ErrInvalidArgument after Close.
 func (r *Resolver) Close() error {
 	if r == nil || r.ptr == nil {
 		return nil
@@ -171,6 +173,7 @@ func (r *Resolver) Close() error {
 type scratch struct {
 	buf []byte
 	out []byte
+	n   C.size_t // the result's size (here, not on the stack: a pointer passed to C escapes)
 }
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{buf: make([]byte, 0, 2048), out: make([]byte, 4096)} }}
@@ -270,14 +273,13 @@ func (r *Resolver) call(s *scratch) (*Context, error) {
 		return nil, errClosed()
 	}
 	for {
-		var n C.size_t
 		cerr := C.secctx_resolve_packed_into(r.ptr, (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(s.buf))),
-			C.size_t(len(s.buf)), (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(s.out))), C.size_t(len(s.out)), &n)
+			C.size_t(len(s.buf)), (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(s.out))), C.size_t(len(s.out)), &s.n)
 		runtime.KeepAlive(r)
 		if cerr != nil {
 			return nil, takeError(cerr)
 		}
-		size := int(n)
+		size := int(s.n)
 		if size+len(s.buf) > len(s.out) {
 			// No room for the result and the request (many long allow-listed headers): grow;
 			// when the result itself did not fit, resolve again (resolution is deterministic).
@@ -295,8 +297,8 @@ func (r *Resolver) call(s *scratch) (*Context, error) {
 		// request (kept to render the other forms on demand): one allocation, never written again.
 		copy(s.out[size:], s.buf)
 		text := string(s.out[:size+len(s.buf)])
-		c := &Context{resolver: r, request: text[size:]}
-		if !decodeResult(text[:size], c) {
+		c, ok := newContext(text[:size], r, text[size:])
+		if !ok {
 			return nil, &Error{Code: CodePanic, Message: "malformed result from the native library"}
 		}
 		return c, nil

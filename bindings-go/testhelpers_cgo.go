@@ -9,10 +9,11 @@ static void secctx_test_noop(void) {}
 import "C"
 import "unsafe"
 
-func callInto(r *Resolver, buf, out []byte) {
+func callInto(r *Resolver, buf, out []byte) int {
 	var n C.size_t
 	C.secctx_resolve_packed_into(r.ptr, (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(buf))), C.size_t(len(buf)),
 		(*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(out))), C.size_t(len(out)), &n)
+	return int(n)
 }
 
 func noop() { C.secctx_test_noop() }
