@@ -468,6 +468,49 @@ struct secctx_error *secctx_context_to_json(const struct secctx_context *ctx,
                                             char **out,
                                             size_t *out_len);
 
+// `secctx_context_legacy_user_json` for a packed result of `secctx_resolve_packed_into` (the
+// `result_len` bytes it wrote, unchanged), so that a binding that copied the result out renders
+// the legacy document later without a context or the resolver. The same output and errors, plus
+// `SECCTX_ERROR_CODE_INVALID_ARGUMENT` for a malformed result (it names the field). `result`
+// is borrowed for the call. On success `*out` is a new string owned by the caller (free it with
+// `secctx_string_free`); on failure the out-parameters are untouched. Thread-safe.
+//
+// # Safety
+// `result` must be NULL (with `result_len` 0) or point to `result_len` readable bytes; `out`
+// and `out_len` NULL or writable.
+struct secctx_error *secctx_result_legacy_user_json(const uint8_t *result,
+                                                    size_t result_len,
+                                                    char **out,
+                                                    size_t *out_len);
+
+// `secctx_context_for_api_version` for a packed result of `secctx_resolve_packed_into` (see
+// `secctx_result_legacy_user_json`): the same outputs, ownership and errors, plus
+// `SECCTX_ERROR_CODE_INVALID_ARGUMENT` for a malformed result. Thread-safe.
+//
+// # Safety
+// `result` must be NULL (with `result_len` 0) or point to `result_len` readable bytes;
+// `api_version` NULL or `len` readable bytes; the out-parameters NULL or writable.
+struct secctx_error *secctx_result_for_api_version(const uint8_t *result,
+                                                   size_t result_len,
+                                                   const uint8_t *api_version,
+                                                   size_t len,
+                                                   const char **field_name,
+                                                   char **value_json,
+                                                   size_t *value_len);
+
+// `secctx_context_to_json` (the full record) for a packed result of
+// `secctx_resolve_packed_into` (see `secctx_result_legacy_user_json`): the same output and
+// ownership; `SECCTX_ERROR_CODE_INVALID_ARGUMENT` for NULL `out` or a malformed result.
+// Thread-safe.
+//
+// # Safety
+// `result` must be NULL (with `result_len` 0) or point to `result_len` readable bytes; `out`
+// and `out_len` NULL or writable.
+struct secctx_error *secctx_result_to_json(const uint8_t *result,
+                                           size_t result_len,
+                                           char **out,
+                                           size_t *out_len);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

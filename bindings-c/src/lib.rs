@@ -30,7 +30,9 @@ use std::io::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
-use secctx_core::{Error, ErrorKind, Identity, IpText, Peer, Request, Resolver, SecurityContext, WireFormat};
+use secctx_core::{
+    ContextValues, Error, ErrorKind, Identity, IpText, Peer, Request, Resolver, SecurityContext, WireFormat,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -438,7 +440,7 @@ fn resolve_with<'a>(
 
 /// Parses a packed request (see `secctx_resolve_packed`) and resolves it.
 fn resolve_packed_bytes(resolver: &Resolver, request: &[u8]) -> Fallible<SecurityContext> {
-    let mut p = Packed { rest: request };
+    let mut p = Packed { rest: request, label: "packed request" };
     let peer = p.field("the peer")?;
     let id = Identity {
         end_user_id: identity_text(p.field("end_user_id")?, "end_user_id")?,
@@ -449,7 +451,7 @@ fn resolve_packed_bytes(resolver: &Resolver, request: &[u8]) -> Fallible<Securit
     // One pass checks the framing and whether every name and value is UTF-8 already (the
     // common case): then the core reads the headers straight from the buffer, with no copy.
     let headers = p.rest;
-    let mut check = Packed { rest: headers };
+    let mut check = Packed { rest: headers, label: "packed request" };
     let mut all_utf8 = true;
     let mut count = 0;
     while !check.rest.is_empty() {
@@ -461,7 +463,7 @@ fn resolve_packed_bytes(resolver: &Resolver, request: &[u8]) -> Fallible<Securit
     }
     if !all_utf8 {
         let mut pairs = Vec::with_capacity(count);
-        let mut p = Packed { rest: headers };
+        let mut p = Packed { rest: headers, label: "packed request" };
         while !p.rest.is_empty() {
             pairs.push((p.required("a header name")?, p.required("a header value")?));
         }
@@ -866,15 +868,18 @@ pub unsafe extern "C" fn secctx_resolve(
     })
 }
 
-/// A reader of the packed request format of `secctx_resolve_packed`.
+/// A reader of the packed formats (the request of `secctx_resolve_packed`, the result of
+/// `secctx_resolve_packed_into`); `label` names the buffer in errors.
 struct Packed<'a> {
     rest: &'a [u8],
+    label: &'static str,
 }
 
 impl<'a> Packed<'a> {
     fn field(&mut self, what: &str) -> Fallible<Option<&'a [u8]>> {
+        let label = self.label;
         let Some((len, rest)) = self.rest.split_first_chunk::<4>() else {
-            return Err(secctx_error::argument(format!("packed request: truncated before the length of {what}")));
+            return Err(secctx_error::argument(format!("{label}: truncated before the length of {what}")));
         };
         let len = u32::from_le_bytes(*len);
         if len == u32::MAX {
@@ -884,7 +889,7 @@ impl<'a> Packed<'a> {
         let len = len as usize;
         if len > rest.len() {
             return Err(secctx_error::argument(format!(
-                "packed request: {what} claims {len} bytes but only {} remain",
+                "{label}: {what} claims {len} bytes but only {} remain",
                 rest.len()
             )));
         }
@@ -894,8 +899,73 @@ impl<'a> Packed<'a> {
     }
 
     fn required(&mut self, what: &str) -> Fallible<&'a [u8]> {
-        self.field(what)?.ok_or_else(|| secctx_error::argument(format!("packed request: {what} cannot be absent")))
+        let label = self.label;
+        self.field(what)?.ok_or_else(|| secctx_error::argument(format!("{label}: {what} cannot be absent")))
     }
+
+    /// An optional field that must be UTF-8.
+    fn text(&mut self, what: &str) -> Fallible<Option<&'a str>> {
+        let label = self.label;
+        self.field(what)?
+            .map(|v| {
+                std::str::from_utf8(v).map_err(|_| secctx_error::argument(format!("{label}: {what} is not UTF-8")))
+            })
+            .transpose()
+    }
+
+    fn required_text(&mut self, what: &str) -> Fallible<&'a str> {
+        let label = self.label;
+        self.text(what)?.ok_or_else(|| secctx_error::argument(format!("{label}: {what} cannot be absent")))
+    }
+
+    fn u32(&mut self, what: &str) -> Fallible<u32> {
+        let label = self.label;
+        let Some((n, rest)) = self.rest.split_first_chunk::<4>() else {
+            return Err(secctx_error::argument(format!("{label}: truncated before {what}")));
+        };
+        self.rest = rest;
+        Ok(u32::from_le_bytes(*n))
+    }
+}
+
+/// Reads a packed result (the format of `secctx_resolve_packed_into`) back into the core's
+/// `ContextValues`, which renders every form as the context did.
+fn result_values(result: &[u8]) -> Fallible<ContextValues<'_>> {
+    let mut p = Packed { rest: result, label: "packed result" };
+    let application_name = p.text("application_name")?;
+    let end_user_id = p.text("end_user_id")?;
+    let end_user_id_type = p.text("end_user_id_type")?;
+    let end_user_tenant_id = p.text("end_user_tenant_id")?;
+    let source_ip = p.text("source_ip")?;
+    let peer = p.text("peer")?;
+    let reason_code = p.required_text("reason_code")?;
+    let reason_text = p.required_text("reason_text")?;
+    let reason_hop = Some(p.u32("reason_hop")?).filter(|&hop| hop != 0);
+    let identity_source = p.required_text("identity_source")?;
+    let easy_auth_note = match (p.text("easy_auth_note_code")?, p.text("easy_auth_note_text")?) {
+        (Some(code), Some(text)) => Some((code, text)),
+        (None, None) => None,
+        _ => return Err(secctx_error::argument("packed result: an easy_auth_note needs both its code and its text")),
+    };
+    p.field("user_security_context_json")?;
+    let mut source_request_headers = Vec::new();
+    while !p.rest.is_empty() {
+        source_request_headers.push((p.required_text("a header name")?, p.required_text("a header value")?));
+    }
+    Ok(ContextValues {
+        application_name,
+        end_user_id,
+        end_user_id_type,
+        end_user_tenant_id,
+        source_ip,
+        peer,
+        source_request_headers,
+        reason_code,
+        reason_hop,
+        reason_text,
+        identity_source,
+        easy_auth_note,
+    })
 }
 
 /// Resolves one request given as ONE packed buffer (the cheapest form for cgo and P/Invoke: no
@@ -1341,6 +1411,126 @@ pub unsafe extern "C" fn secctx_context_to_json(
         let json = serde_json::to_string(&ctx.ctx)
             .map_err(|e| secctx_error::new(secctx_error_code::Panic, format!("serialising the context: {e}")))?;
         let (s, len) = owned_string(json)?;
+        // SAFETY: `out` is non-null and writable; `out_len` NULL or writable.
+        unsafe {
+            out.write(s);
+            put(out_len, len);
+        }
+        Ok(())
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering a packed result
+
+/// Borrows a packed result given by the caller.
+///
+/// # Safety
+/// `result` must be NULL (with `result_len` 0) or point to `result_len` readable bytes.
+unsafe fn result_bytes<'a>(result: *const u8, result_len: usize) -> Fallible<&'a [u8]> {
+    // SAFETY: forwarded.
+    unsafe { bytes(result, result_len, "result") }
+}
+
+/// `secctx_context_legacy_user_json` for a packed result of `secctx_resolve_packed_into` (the
+/// `result_len` bytes it wrote, unchanged), so that a binding that copied the result out renders
+/// the legacy document later without a context or the resolver. The same output and errors, plus
+/// `SECCTX_ERROR_CODE_INVALID_ARGUMENT` for a malformed result (it names the field). `result`
+/// is borrowed for the call. On success `*out` is a new string owned by the caller (free it with
+/// `secctx_string_free`); on failure the out-parameters are untouched. Thread-safe.
+///
+/// # Safety
+/// `result` must be NULL (with `result_len` 0) or point to `result_len` readable bytes; `out`
+/// and `out_len` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secctx_result_legacy_user_json(
+    result: *const u8,
+    result_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> *mut secctx_error {
+    guard(|| {
+        if out.is_null() {
+            return Err(secctx_error::argument("out: NULL pointer"));
+        }
+        // SAFETY: per the contract above.
+        let values = result_values(unsafe { result_bytes(result, result_len) }?)?;
+        let doc = values.legacy_user_json().map_err(|e| secctx_error::from_core(&e))?;
+        let (s, len) = owned_string(doc)?;
+        // SAFETY: `out` is non-null and writable; `out_len` NULL or writable.
+        unsafe {
+            out.write(s);
+            put(out_len, len);
+        }
+        Ok(())
+    })
+}
+
+/// `secctx_context_for_api_version` for a packed result of `secctx_resolve_packed_into` (see
+/// `secctx_result_legacy_user_json`): the same outputs, ownership and errors, plus
+/// `SECCTX_ERROR_CODE_INVALID_ARGUMENT` for a malformed result. Thread-safe.
+///
+/// # Safety
+/// `result` must be NULL (with `result_len` 0) or point to `result_len` readable bytes;
+/// `api_version` NULL or `len` readable bytes; the out-parameters NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secctx_result_for_api_version(
+    result: *const u8,
+    result_len: usize,
+    api_version: *const u8,
+    len: usize,
+    field_name: *mut *const c_char,
+    value_json: *mut *mut c_char,
+    value_len: *mut usize,
+) -> *mut secctx_error {
+    guard(|| {
+        if value_json.is_null() {
+            return Err(secctx_error::argument("value_json: NULL pointer"));
+        }
+        // SAFETY: per the contract above.
+        let values = result_values(unsafe { result_bytes(result, result_len) }?)?;
+        // SAFETY: per the contract above.
+        let raw = unsafe { bytes(api_version, len, "api_version") }?;
+        let version = std::str::from_utf8(raw)
+            .map_err(|_| secctx_error::new(secctx_error_code::InvalidApiVersion, "api-version is not valid UTF-8"))?;
+        let fields = values.body_fields_for_api_version(version).map_err(|e| secctx_error::from_core(&e))?;
+        let name: &'static CStr = match fields.format() {
+            WireFormat::UserSecurityContext => c"user_security_context",
+            WireFormat::LegacyUser => c"user",
+        };
+        let (s, n) = owned_string(fields.value_json().to_string())?;
+        // SAFETY: `value_json` is non-null and writable; the others NULL or writable.
+        unsafe {
+            put(field_name, name.as_ptr());
+            value_json.write(s);
+            put(value_len, n);
+        }
+        Ok(())
+    })
+}
+
+/// `secctx_context_to_json` (the full record) for a packed result of
+/// `secctx_resolve_packed_into` (see `secctx_result_legacy_user_json`): the same output and
+/// ownership; `SECCTX_ERROR_CODE_INVALID_ARGUMENT` for NULL `out` or a malformed result.
+/// Thread-safe.
+///
+/// # Safety
+/// `result` must be NULL (with `result_len` 0) or point to `result_len` readable bytes; `out`
+/// and `out_len` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn secctx_result_to_json(
+    result: *const u8,
+    result_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> *mut secctx_error {
+    guard(|| {
+        if out.is_null() {
+            return Err(secctx_error::argument("out: NULL pointer"));
+        }
+        // SAFETY: per the contract above.
+        let values = result_values(unsafe { result_bytes(result, result_len) }?)?;
+        let (s, len) = owned_string(values.record_json())?;
         // SAFETY: `out` is non-null and writable; `out_len` NULL or writable.
         unsafe {
             out.write(s);

@@ -208,9 +208,12 @@ static size_t next_field(const uint8_t *b, size_t len, size_t pos, secctx_str *o
     return pos + n;
 }
 
+static void check_result_render(const secctx_context *ctx, const uint8_t *out, size_t got, size_t fixed_end);
+
 /* secctx_resolve_packed_into gives the same values as the view, and reports the size needed
  * when the buffer is too small. */
-static void check_packed_into(secctx_resolver *r, const buf_t *packed, const secctx_context_view *v) {
+static void check_packed_into(secctx_resolver *r, const buf_t *packed, const secctx_context *ctx,
+                              const secctx_context_view *v) {
     size_t need = 0;
     secctx_error *e = secctx_resolve_packed_into(r, packed->p, packed->len, NULL, 0, &need);
     CHECK(e == NULL && need > 0, "%s: packed_into size query", case_name);
@@ -230,6 +233,7 @@ static void check_packed_into(secctx_resolver *r, const buf_t *packed, const sec
         pos += 4;
     } else ok = 0;
     for (int i = 8; ok && i < 12; i++) ok = (pos = next_field(out, got, pos, &f[i])) != 0;
+    size_t fixed_end = pos;
     size_t pairs = 0;
     while (ok && pos < got) {
         secctx_str n, val;
@@ -245,7 +249,55 @@ static void check_packed_into(secctx_resolver *r, const buf_t *packed, const sec
               same_str(f[9], v->easy_auth_note_code) && same_str(f[10], v->easy_auth_note_text) &&
               same_str(f[11], v->user_security_context_json) && pairs == v->n_source_request_headers,
           "%s: packed_into result differs from the view", case_name);
+    if (ok) check_result_render(ctx, out, got, fixed_end);
     free(out);
+}
+
+/* Two renderings agree: both errors of the same code, or both strings equal. */
+static void same_render(secctx_error *ea, char *a, size_t na, secctx_error *eb, char *b, size_t nb, const char *what) {
+    if (ea || eb) {
+        CHECK(ea && eb && strcmp(code_of(ea), code_of(eb)) == 0 && a == NULL && b == NULL,
+              "%s: %s: result and context disagree on the error", case_name, what);
+    } else {
+        CHECK(a && b && na == nb && strlen(a) == na && memcmp(a, b, na) == 0, "%s: %s: result renders %s, context %s",
+              case_name, what, a ? a : "(null)", b ? b : "(null)");
+    }
+    secctx_error_free(ea);
+    secctx_error_free(eb);
+    secctx_string_free(a);
+    secctx_string_free(b);
+}
+
+/* The secctx_result_* functions render a packed result exactly as the context renders itself. */
+static void check_result_render(const secctx_context *ctx, const uint8_t *out, size_t got, size_t fixed_end) {
+    char *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    secctx_error *ea = secctx_result_legacy_user_json(out, got, &a, &na);
+    secctx_error *eb = secctx_context_legacy_user_json(ctx, &b, &nb);
+    same_render(ea, a, na, eb, b, nb, "legacy");
+    a = b = NULL;
+    ea = secctx_result_to_json(out, got, &a, &na);
+    eb = secctx_context_to_json(ctx, &b, &nb);
+    same_render(ea, a, na, eb, b, nb, "record");
+    static const char *versions[] = {"v1", "2024-12-01-preview", "2024-10-21", "2024-11-01-preview", "bogus"};
+    for (size_t i = 0; i < sizeof versions / sizeof *versions; i++) {
+        const char *fa = NULL, *fb = NULL;
+        a = b = NULL;
+        const uint8_t *v = (const uint8_t *)versions[i];
+        ea = secctx_result_for_api_version(out, got, v, strlen(versions[i]), &fa, &a, &na);
+        eb = secctx_context_for_api_version(ctx, v, strlen(versions[i]), &fb, &b, &nb);
+        CHECK((fa == NULL && fb == NULL) || (fa && fb && strcmp(fa, fb) == 0), "%s: %s: field names differ", case_name,
+              versions[i]);
+        same_render(ea, a, na, eb, b, nb, versions[i]);
+    }
+    /* A result cut anywhere before the end of its fixed fields is malformed. */
+    for (size_t cut = 0; cut < fixed_end; cut += 1 + fixed_end / 16) {
+        a = NULL;
+        ea = secctx_result_to_json(out, cut, &a, &na);
+        CHECK(ea && secctx_error_get_code(ea) == SECCTX_ERROR_CODE_INVALID_ARGUMENT && a == NULL,
+              "%s: a result cut at %zu of %zu bytes is accepted", case_name, cut, got);
+        secctx_error_free(ea);
+    }
 }
 
 /* Whether `name` is one of the '\n'-separated lower-case `names` (ASCII case-insensitively). */
@@ -355,7 +407,7 @@ static int run_case(const jval *c) {
         e = secctx_resolve(resolver, peer_ptr, peer_len, hs, nh, identity ? &id : NULL, &ctx);
         secctx_error *e2 = secctx_resolve_packed(resolver, packed.p, packed.len, &ctx2, &pv);
         if (!e2) {
-            check_packed_into(resolver, &packed, &pv);
+            check_packed_into(resolver, &packed, ctx2, &pv);
             check_filtered(resolver, &packed, head_len, hs, nh);
         }
         if (e) {
@@ -704,6 +756,36 @@ static void test_errors(void) {
     e = secctx_resolve_packed_into(r, truncated, sizeof truncated, small, sizeof small, NULL);
     CHECK(e && secctx_error_get_code(e) == SECCTX_ERROR_CODE_INVALID_ARGUMENT, "packed_into: out_len NULL");
     secctx_error_free(e);
+
+    /* Rendering a packed result: NULL arguments and malformed results. */
+    {
+        char *o = NULL;
+        const char *fname = NULL;
+        e = secctx_result_legacy_user_json(NULL, 0, &o, NULL);
+        CHECK(e && secctx_error_get_code(e) == SECCTX_ERROR_CODE_INVALID_ARGUMENT && o == NULL, "result: empty");
+        secctx_error_free(e);
+        e = secctx_result_to_json(NULL, 5, &o, NULL);
+        CHECK(e && secctx_error_get_code(e) == SECCTX_ERROR_CODE_INVALID_ARGUMENT && o == NULL, "result: NULL with a length");
+        secctx_error_free(e);
+        e = secctx_result_for_api_version(truncated, sizeof truncated, (const uint8_t *)"v1", 2, &fname, NULL, NULL);
+        CHECK(e && secctx_error_get_code(e) == SECCTX_ERROR_CODE_INVALID_ARGUMENT && fname == NULL,
+              "result: value_json NULL");
+        secctx_error_free(e);
+        /* Six absent fields, then a reason code that is not UTF-8. */
+        uint8_t bad[6 * 4 + 4 + 1];
+        memset(bad, 0xFF, sizeof bad);
+        bad[24] = 1;
+        bad[25] = bad[26] = bad[27] = 0;
+        bad[28] = 0xC3;
+        e = secctx_result_to_json(bad, sizeof bad, &o, NULL);
+        CHECK(e && secctx_error_get_code(e) == SECCTX_ERROR_CODE_INVALID_ARGUMENT && o == NULL &&
+                  strstr(secctx_error_message(e, NULL), "reason_code is not UTF-8") != NULL,
+              "result: a field that is not UTF-8 is named");
+        secctx_error_free(e);
+        e = secctx_result_to_json(bad, sizeof bad, NULL, NULL);
+        CHECK(e && secctx_error_get_code(e) == SECCTX_ERROR_CODE_INVALID_ARGUMENT, "result: out NULL");
+        secctx_error_free(e);
+    }
 
     /* Accessors on NULL. */
     secctx_context_view v;

@@ -141,7 +141,7 @@ impl SecurityContext {
     /// assert_eq!(ctx.source_request_headers().collect::<Vec<_>>(), [("User-Agent", "curl/8")]);
     /// # Ok::<(), secctx::Error>(())
     /// ```
-    pub fn source_request_headers(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
+    pub fn source_request_headers(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + Clone {
         self.source_request_headers.iter().map(|(n, range)| (&**n, &self.text[range.clone()]))
     }
 
@@ -259,31 +259,15 @@ impl SecurityContext {
     /// # Ok::<(), secctx::Error>(())
     /// ```
     pub fn legacy_user_json(&self) -> Result<String> {
-        if self.end_user_id.is_some() && self.end_user_id_type.is_none() {
-            return Err(Error::new(
-                ErrorKind::MissingEndUserIdType,
-                "the legacy user document needs EndUserIdType whenever EndUserId is present: pass end_user_id_type (aad, google or other)",
-            ));
-        }
-        let mut out = String::with_capacity(160 + self.text.len() + 24 * self.source_request_headers.len());
-        let mut obj = JsonObject::new(&mut out);
-        obj.opt_str("EndUserId", self.end_user_id());
-        obj.opt_str("EndUserIdType", self.end_user_id_type.map(EndUserIdType::as_str));
-        obj.opt_str("EndUserTenantId", self.end_user_tenant_id());
-        if let Some(ip) = self.peer {
-            obj.ip("SourceIP", ip);
-        }
-        if !self.source_request_headers.is_empty() {
-            obj.key("SourceRequestHeaders");
-            let mut inner = JsonObject::new(obj.out);
-            for (name, value) in self.source_request_headers() {
-                inner.opt_str(name, Some(value));
-            }
-            inner.end();
-        }
-        obj.opt_str("ApplicationName", self.application_name.as_deref());
-        obj.end();
-        Ok(out)
+        let peer = self.peer.map(IpText::new);
+        legacy_json(&LegacyParts {
+            end_user_id: self.end_user_id(),
+            end_user_id_type: self.end_user_id_type.map(EndUserIdType::as_str),
+            end_user_tenant_id: self.end_user_tenant_id(),
+            peer: peer.as_deref(),
+            source_request_headers: self.source_request_headers(),
+            application_name: self.application_name(),
+        })
     }
 
     /// The request-body field for an api-version (SPEC 2.3): `user_security_context` for `v1`,
@@ -315,31 +299,121 @@ impl SecurityContext {
     pub fn body_fields(&self, format: WireFormat) -> Result<BodyFields> {
         let value_json = match format {
             WireFormat::UserSecurityContext => self.user_security_context_json(),
-            WireFormat::LegacyUser => {
-                let doc = self.legacy_user_json()?;
-                let mut s = String::with_capacity(doc.len() + 16);
-                push_json_str(&mut s, &doc);
-                s
-            }
+            WireFormat::LegacyUser => json_string(&self.legacy_user_json()?),
         };
         Ok(BodyFields { format, value_json })
     }
+}
+
+/// A JSON string holding `doc` (the legacy document inside the `user` field).
+fn json_string(doc: &str) -> String {
+    let mut s = String::with_capacity(doc.len() + 16);
+    push_json_str(&mut s, doc);
+    s
+}
+
+/// What the legacy document is made of (SPEC 2.2), as text.
+struct LegacyParts<'a, H> {
+    end_user_id: Option<&'a str>,
+    end_user_id_type: Option<&'a str>,
+    end_user_tenant_id: Option<&'a str>,
+    peer: Option<&'a str>,
+    source_request_headers: H,
+    application_name: Option<&'a str>,
+}
+
+/// The legacy document: the one renderer behind [`SecurityContext::legacy_user_json`] and
+/// [`ContextValues::legacy_user_json`].
+fn legacy_json<'a, H>(parts: &LegacyParts<'a, H>) -> Result<String>
+where
+    H: ExactSizeIterator<Item = (&'a str, &'a str)> + Clone,
+{
+    if parts.end_user_id.is_some() && parts.end_user_id_type.is_none() {
+        return Err(Error::new(
+            ErrorKind::MissingEndUserIdType,
+            "the legacy user document needs EndUserIdType whenever EndUserId is present: pass end_user_id_type (aad, google or other)",
+        ));
+    }
+    let headers = parts.source_request_headers.clone();
+    let header_bytes = headers.clone().map(|(n, v)| n.len() + v.len() + 6).sum::<usize>();
+    let mut out = String::with_capacity(160 + header_bytes);
+    let mut obj = JsonObject::new(&mut out);
+    obj.opt_str("EndUserId", parts.end_user_id);
+    obj.opt_str("EndUserIdType", parts.end_user_id_type);
+    obj.opt_str("EndUserTenantId", parts.end_user_tenant_id);
+    if let Some(peer) = parts.peer {
+        // An address's text needs no escaping; it goes through the escaper all the same.
+        obj.opt_str("SourceIP", Some(peer));
+    }
+    if headers.len() > 0 {
+        obj.key("SourceRequestHeaders");
+        let mut inner = JsonObject::new(obj.out);
+        for (name, value) in headers {
+            inner.opt_str(name, Some(value));
+        }
+        inner.end();
+    }
+    obj.opt_str("ApplicationName", parts.application_name);
+    obj.end();
+    Ok(out)
 }
 
 impl Serialize for SecurityContext {
     /// A full record for logs and bindings: the fields, `peer`, `source_request_headers`, the
     /// reason and where the identity came from.
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let source_ip = self.source_ip.map(IpText::new);
+        let peer = self.peer.map(IpText::new);
+        let reason_text = self.reason.to_string();
+        let note_text = self.easy_auth_note.map(|n| n.to_string());
+        Record {
+            application_name: self.application_name(),
+            end_user_id: self.end_user_id(),
+            end_user_id_type: self.end_user_id_type.map(EndUserIdType::as_str),
+            end_user_tenant_id: self.end_user_tenant_id(),
+            source_ip: source_ip.as_deref(),
+            peer: peer.as_deref(),
+            source_request_headers: self.source_request_headers(),
+            reason: (self.reason.code(), self.reason.hop(), &reason_text),
+            identity_source: self.identity_source.code(),
+            easy_auth_note: self.easy_auth_note.map(|n| n.code()).zip(note_text.as_deref()),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The full record as text: the one serializer behind `SecurityContext`'s `Serialize` and
+/// [`ContextValues::record_json`].
+struct Record<'a, H> {
+    application_name: Option<&'a str>,
+    end_user_id: Option<&'a str>,
+    end_user_id_type: Option<&'a str>,
+    end_user_tenant_id: Option<&'a str>,
+    source_ip: Option<&'a str>,
+    peer: Option<&'a str>,
+    source_request_headers: H,
+    /// Code, hop, sentence.
+    reason: (&'a str, Option<u32>, &'a str),
+    identity_source: &'a str,
+    /// Code, sentence.
+    easy_auth_note: Option<(&'a str, &'a str)>,
+}
+
+impl<'a, H> Serialize for Record<'a, H>
+where
+    H: ExactSizeIterator<Item = (&'a str, &'a str)> + Clone,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("application_name", &self.application_name.as_deref())?;
-        map.serialize_entry("end_user_id", &self.end_user_id())?;
-        map.serialize_entry("end_user_id_type", &self.end_user_id_type.map(EndUserIdType::as_str))?;
-        map.serialize_entry("end_user_tenant_id", &self.end_user_tenant_id())?;
-        map.serialize_entry("source_ip", &self.source_ip.map(|ip| ip.to_string()))?;
-        map.serialize_entry("peer", &self.peer.map(|ip| ip.to_string()))?;
-        map.serialize_entry("source_request_headers", &HeaderMap(self))?;
-        map.serialize_entry("reason", &self.reason)?;
-        map.serialize_entry("identity_source", self.identity_source.code())?;
+        map.serialize_entry("application_name", &self.application_name)?;
+        map.serialize_entry("end_user_id", &self.end_user_id)?;
+        map.serialize_entry("end_user_id_type", &self.end_user_id_type)?;
+        map.serialize_entry("end_user_tenant_id", &self.end_user_tenant_id)?;
+        map.serialize_entry("source_ip", &self.source_ip)?;
+        map.serialize_entry("peer", &self.peer)?;
+        map.serialize_entry("source_request_headers", &HeaderMap(self.source_request_headers.clone()))?;
+        map.serialize_entry("reason", &ReasonView(self.reason))?;
+        map.serialize_entry("identity_source", self.identity_source)?;
         match self.easy_auth_note {
             Some(note) => map.serialize_entry("easy_auth_note", &NoteView(note))?,
             None => map.serialize_entry("easy_auth_note", &None::<()>)?,
@@ -348,26 +422,194 @@ impl Serialize for SecurityContext {
     }
 }
 
-struct HeaderMap<'a>(&'a SecurityContext);
+struct HeaderMap<H>(H);
 
-impl Serialize for HeaderMap<'_> {
+impl<'a, H> Serialize for HeaderMap<H>
+where
+    H: ExactSizeIterator<Item = (&'a str, &'a str)> + Clone,
+{
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.source_request_headers.len()))?;
-        for (name, value) in self.0.source_request_headers() {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0.clone() {
             map.serialize_entry(name, value)?;
         }
         map.end()
     }
 }
 
-struct NoteView(EasyAuthNote);
+/// A reason as `Reason`'s own `Serialize` writes it: code, hop when there is one, text.
+struct ReasonView<'a>((&'a str, Option<u32>, &'a str));
 
-impl Serialize for NoteView {
+impl Serialize for ReasonView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let (code, hop, text) = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("code", code)?;
+        if let Some(hop) = hop {
+            map.serialize_entry("hop", &hop)?;
+        }
+        map.serialize_entry("text", text)?;
+        map.end()
+    }
+}
+
+struct NoteView<'a>((&'a str, &'a str));
+
+impl Serialize for NoteView<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("code", self.0.code())?;
-        map.serialize_entry("text", &self.0.to_string())?;
+        map.serialize_entry("code", self.0.0)?;
+        map.serialize_entry("text", self.0.1)?;
         map.end()
+    }
+}
+
+/// A security context's values as text, for bindings that copy a context out field by field
+/// (Go, .NET) and render its other forms later without keeping the context or its resolver.
+/// Every rendering is byte-identical to the [`SecurityContext`] method of the same name, given
+/// the values that context's accessors give (addresses as [`IpText`], the reason and the Easy
+/// Auth note as their code and sentence).
+///
+/// ```
+/// use secctx::{ContextValues, Identity, Request, Resolver};
+/// let resolver = Resolver::from_json(r#"{"trusted_proxies": ["10.0.0.0/8"], "application_name": "chat"}"#)?;
+/// let request = Request::new("10.0.0.2", [("X-Forwarded-For", "203.0.113.7"), ("User-Agent", "curl/8")]);
+/// let ctx = resolver.resolve(request, &Identity::new().end_user_id("u1").end_user_id_type("aad"))?;
+///
+/// // What a binding copied out of `ctx`, as text:
+/// let values = ContextValues {
+///     application_name: Some("chat"),
+///     end_user_id: Some("u1"),
+///     end_user_id_type: Some("AAD"),
+///     source_ip: Some("203.0.113.7"),
+///     peer: Some("10.0.0.2"),
+///     source_request_headers: vec![("User-Agent", "curl/8"), ("X-Forwarded-For", "203.0.113.7")],
+///     reason_code: "chosen_at_hop",
+///     reason_hop: Some(1),
+///     reason_text: "the first untrusted entry from the right, at hop 1, is the client",
+///     identity_source: "explicit",
+///     ..ContextValues::default()
+/// };
+/// assert_eq!(values.legacy_user_json()?, ctx.legacy_user_json()?);
+/// assert_eq!(values.record_json(), serde_json::to_string(&ctx).unwrap());
+/// assert_eq!(values.body_fields_for_api_version("2024-10-21")?, ctx.body_fields_for_api_version("2024-10-21")?);
+/// # Ok::<(), secctx::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContextValues<'a> {
+    /// [`SecurityContext::application_name`].
+    pub application_name: Option<&'a str>,
+    /// [`SecurityContext::end_user_id`].
+    pub end_user_id: Option<&'a str>,
+    /// [`SecurityContext::end_user_id_type`] as written: `AAD`, `Google` or `Other`.
+    pub end_user_id_type: Option<&'a str>,
+    /// [`SecurityContext::end_user_tenant_id`].
+    pub end_user_tenant_id: Option<&'a str>,
+    /// [`SecurityContext::source_ip`] as its canonical text.
+    pub source_ip: Option<&'a str>,
+    /// [`SecurityContext::peer`] as its canonical text.
+    pub peer: Option<&'a str>,
+    /// [`SecurityContext::source_request_headers`], in order.
+    pub source_request_headers: Vec<(&'a str, &'a str)>,
+    /// [`Reason::code`].
+    pub reason_code: &'a str,
+    /// [`Reason::hop`].
+    pub reason_hop: Option<u32>,
+    /// The reason's sentence (its `Display`).
+    pub reason_text: &'a str,
+    /// [`IdentitySource::code`].
+    pub identity_source: &'a str,
+    /// [`SecurityContext::easy_auth_note`] as its code and sentence.
+    pub easy_auth_note: Option<(&'a str, &'a str)>,
+}
+
+impl ContextValues<'_> {
+    /// [`SecurityContext::user_security_context_json`].
+    ///
+    /// ```
+    /// let values = secctx::ContextValues { end_user_id: Some("u1"), source_ip: Some("192.0.2.1"), ..Default::default() };
+    /// assert_eq!(values.user_security_context_json(), r#"{"end_user_id":"u1","source_ip":"192.0.2.1"}"#);
+    /// ```
+    pub fn user_security_context_json(&self) -> String {
+        let mut out = String::with_capacity(160);
+        let mut obj = JsonObject::new(&mut out);
+        obj.opt_str("application_name", self.application_name);
+        obj.opt_str("end_user_id", self.end_user_id);
+        obj.opt_str("end_user_tenant_id", self.end_user_tenant_id);
+        obj.opt_str("source_ip", self.source_ip);
+        obj.end();
+        out
+    }
+
+    /// [`SecurityContext::legacy_user_json`], with the same error.
+    ///
+    /// ```
+    /// use secctx::ErrorKind;
+    /// let values = secctx::ContextValues { end_user_id: Some("u1"), peer: Some("192.0.2.1"), ..Default::default() };
+    /// assert_eq!(values.legacy_user_json().unwrap_err().kind(), ErrorKind::MissingEndUserIdType);
+    /// let values = secctx::ContextValues { end_user_id_type: Some("Other"), ..values };
+    /// assert_eq!(values.legacy_user_json()?, r#"{"EndUserId":"u1","EndUserIdType":"Other","SourceIP":"192.0.2.1"}"#);
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
+    pub fn legacy_user_json(&self) -> Result<String> {
+        legacy_json(&LegacyParts {
+            end_user_id: self.end_user_id,
+            end_user_id_type: self.end_user_id_type,
+            end_user_tenant_id: self.end_user_tenant_id,
+            peer: self.peer,
+            source_request_headers: self.source_request_headers.iter().copied(),
+            application_name: self.application_name,
+        })
+    }
+
+    /// [`SecurityContext::body_fields`].
+    ///
+    /// ```
+    /// use secctx::WireFormat;
+    /// let values = secctx::ContextValues { peer: Some("192.0.2.1"), ..Default::default() };
+    /// assert_eq!(values.body_fields(WireFormat::LegacyUser)?.to_json(), r#"{"user":"{\"SourceIP\":\"192.0.2.1\"}"}"#);
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
+    pub fn body_fields(&self, format: WireFormat) -> Result<BodyFields> {
+        let value_json = match format {
+            WireFormat::UserSecurityContext => self.user_security_context_json(),
+            WireFormat::LegacyUser => json_string(&self.legacy_user_json()?),
+        };
+        Ok(BodyFields { format, value_json })
+    }
+
+    /// [`SecurityContext::body_fields_for_api_version`].
+    ///
+    /// ```
+    /// let values = secctx::ContextValues { source_ip: Some("192.0.2.1"), ..Default::default() };
+    /// assert_eq!(values.body_fields_for_api_version("v1")?.value_json(), r#"{"source_ip":"192.0.2.1"}"#);
+    /// # Ok::<(), secctx::Error>(())
+    /// ```
+    pub fn body_fields_for_api_version(&self, api_version: &str) -> Result<BodyFields> {
+        self.body_fields(WireFormat::for_api_version(api_version)?)
+    }
+
+    /// The full record, exactly as `serde_json::to_string(&context)` writes it.
+    ///
+    /// ```
+    /// let values = secctx::ContextValues { reason_code: "peer_unknown", reason_text: "no peer", identity_source: "none", ..Default::default() };
+    /// assert!(values.record_json().contains(r#""reason":{"code":"peer_unknown","text":"no peer"}"#));
+    /// ```
+    pub fn record_json(&self) -> String {
+        let record = Record {
+            application_name: self.application_name,
+            end_user_id: self.end_user_id,
+            end_user_id_type: self.end_user_id_type,
+            end_user_tenant_id: self.end_user_tenant_id,
+            source_ip: self.source_ip,
+            peer: self.peer,
+            source_request_headers: self.source_request_headers.iter().copied(),
+            reason: (self.reason_code, self.reason_hop, self.reason_text),
+            identity_source: self.identity_source,
+            easy_auth_note: self.easy_auth_note,
+        };
+        // Serializing strings into a String cannot fail.
+        serde_json::to_string(&record).unwrap_or_default()
     }
 }
 
@@ -557,13 +799,6 @@ impl<'a> JsonObject<'a> {
         }
     }
 
-    fn ip(&mut self, key: &str, ip: IpAddr) {
-        self.key(key);
-        self.out.push('"');
-        push_ip(self.out, ip);
-        self.out.push('"');
-    }
-
     fn end(self) {
         self.out.push('}');
     }
@@ -590,11 +825,6 @@ fn needs_escape(bytes: &[u8]) -> bool {
         }
     }
     chunks.remainder().iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
-}
-
-/// Appends an address in canonical text.
-pub(crate) fn push_ip(out: &mut String, ip: IpAddr) {
-    out.push_str(IpText::new(ip).as_str());
 }
 
 /// The canonical text of an address (exactly what its `Display` writes), held on the stack:
@@ -778,9 +1008,7 @@ mod tests {
     fn ip_text_matches_display() {
         for ip in ["0.0.0.1", "9.10.99.100", "255.255.255.255", "203.0.113.7", "2001:db8::1"] {
             let ip: IpAddr = ip.parse().unwrap();
-            let mut s = String::new();
-            push_ip(&mut s, ip);
-            assert_eq!(s, ip.to_string());
+            assert_eq!(IpText::new(ip).as_str(), ip.to_string());
         }
     }
 

@@ -62,7 +62,7 @@ mod resolve;
 
 pub use addr::parse_address;
 pub use config::{Config, ConfigBuilder, DEFAULT_FORWARDED_HEADER, DEFAULT_MAX_HOPS};
-pub use context::{BodyFields, FieldText, IpText, SecurityContext, WireFormat};
+pub use context::{BodyFields, ContextValues, FieldText, IpText, SecurityContext, WireFormat};
 pub use error::{Error, ErrorKind, Result};
 pub use forwarded::MAX_FORWARDED_PAIRS;
 pub use headers::{DEFAULT_REQUEST_HEADERS, DENIED_REQUEST_HEADERS, is_denied_header};
