@@ -5,10 +5,7 @@ package secctx
 */
 import "C"
 
-import (
-	"runtime"
-	"unsafe"
-)
+import "unsafe"
 
 // Context is the security context of one request: who sent it, from where, and why secctx
 // thinks so. It is a plain Go value (an empty string is absent): nothing native is held, so
@@ -45,10 +42,9 @@ type Context struct {
 	EasyAuthNoteText string
 
 	usc string
-	// The resolver and packed request, to render the other forms on demand: resolution is
-	// deterministic, so resolving again yields this very context.
-	resolver *Resolver
-	request  string
+	// result is the packed result of secctx_resolve_packed_into that every field views; the
+	// other forms are rendered from it (secctx_result_*), so no resolver is needed.
+	result string
 	// inline backs SourceRequestHeaders when there are few (no second allocation).
 	inline [2]Header
 }
@@ -56,7 +52,7 @@ type Context struct {
 // newContext decodes the packed result of secctx_resolve_packed_into into a Context: every
 // field is a substring of text. The fields are read into locals first and the Context is built
 // in one composite literal, so that the stores into the new object need no write barriers.
-func newContext(text string, r *Resolver, request string) (*Context, bool) {
+func newContext(text string) (*Context, bool) {
 	d := decoder{text: text, ok: true}
 	app := d.next()
 	id := d.next()
@@ -103,8 +99,7 @@ func newContext(text string, r *Resolver, request string) (*Context, bool) {
 		EasyAuthNote:     note,
 		EasyAuthNoteText: noteText,
 		usc:              usc,
-		resolver:         r,
-		request:          request,
+		result:           text,
 		inline:           inline,
 	}
 	switch {
@@ -154,22 +149,12 @@ func (d *decoder) next() string {
 // omitted. Rendered by the core when the context was resolved.
 func (c *Context) UserSecurityContextJSON() string { return c.usc }
 
-// withNative resolves the request again into a native context (identical to this one), runs f
-// with it and frees it.
-func (c *Context) withNative(f func(h *C.secctx_context) *C.secctx_error) error {
-	r := c.resolver
-	if r == nil || r.ptr == nil {
-		return &Error{Code: CodeInvalidArgument, Message: "the resolver that produced this context is closed"}
+// render runs a secctx_result_* function over the context's packed result.
+func (c *Context) render(f func(result *C.uint8_t, n C.size_t) *C.secctx_error) error {
+	if c.result == "" {
+		return &Error{Code: CodeInvalidArgument, Message: "the context was not produced by a Resolver"}
 	}
-	var h *C.secctx_context
-	cerr := C.secctx_resolve_packed(r.ptr, (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(c.request))),
-		C.size_t(len(c.request)), &h, nil)
-	runtime.KeepAlive(r)
-	if cerr != nil {
-		return takeError(cerr)
-	}
-	defer C.secctx_context_free(h)
-	if cerr := f(h); cerr != nil {
+	if cerr := f((*C.uint8_t)(unsafe.Pointer(unsafe.StringData(c.result))), C.size_t(len(c.result))); cerr != nil {
 		return takeError(cerr)
 	}
 	return nil
@@ -185,10 +170,10 @@ func takeString(p *C.char, n C.size_t) string {
 // ErrMissingEndUserIDType when there is an EndUserID without an EndUserIDType.
 func (c *Context) LegacyUserJSON() (string, error) {
 	var out string
-	err := c.withNative(func(h *C.secctx_context) *C.secctx_error {
+	err := c.render(func(result *C.uint8_t, size C.size_t) *C.secctx_error {
 		var p *C.char
 		var n C.size_t
-		if cerr := C.secctx_context_legacy_user_json(h, &p, &n); cerr != nil {
+		if cerr := C.secctx_result_legacy_user_json(result, size, &p, &n); cerr != nil {
 			return cerr
 		}
 		out = takeString(p, n)
@@ -202,12 +187,12 @@ func (c *Context) LegacyUserJSON() (string, error) {
 // object as valueJSON, or "user" (older versions) with a JSON string holding the legacy
 // document. It fails with ErrInvalidAPIVersion or ErrMissingEndUserIDType.
 func (c *Context) ForAPIVersion(apiVersion string) (field, valueJSON string, err error) {
-	err = c.withNative(func(h *C.secctx_context) *C.secctx_error {
+	err = c.render(func(result *C.uint8_t, size C.size_t) *C.secctx_error {
 		var name *C.char
 		var p *C.char
 		var n C.size_t
 		data := (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(apiVersion)))
-		if cerr := C.secctx_context_for_api_version(h, data, C.size_t(len(apiVersion)), &name, &p, &n); cerr != nil {
+		if cerr := C.secctx_result_for_api_version(result, size, data, C.size_t(len(apiVersion)), &name, &p, &n); cerr != nil {
 			return cerr
 		}
 		field = C.GoString(name)
@@ -221,10 +206,10 @@ func (c *Context) ForAPIVersion(apiVersion string) (field, valueJSON string, err
 // reason and where the identity came from), for logs.
 func (c *Context) RecordJSON() (string, error) {
 	var out string
-	err := c.withNative(func(h *C.secctx_context) *C.secctx_error {
+	err := c.render(func(result *C.uint8_t, size C.size_t) *C.secctx_error {
 		var p *C.char
 		var n C.size_t
-		if cerr := C.secctx_context_to_json(h, &p, &n); cerr != nil {
+		if cerr := C.secctx_result_to_json(result, size, &p, &n); cerr != nil {
 			return cerr
 		}
 		out = takeString(p, n)

@@ -3,6 +3,7 @@ package secctx
 import (
 	"errors"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -97,6 +98,14 @@ func TestClosedResolver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	legacy, err := ctx.LegacyUserJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	record, err := ctx.RecordJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -106,12 +115,23 @@ func TestClosedResolver(t *testing.T) {
 	if _, err := r.Resolve("192.0.2.1", nil, nil); !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("resolve after Close: %v", err)
 	}
-	// The context's fields outlive the resolver; rendering needs it.
+	// The context outlives the resolver whole: its fields and every form.
+	runtime.GC()
 	if ctx.SourceIP != "192.0.2.1" || ctx.UserSecurityContextJSON() != `{"source_ip":"192.0.2.1"}` {
 		t.Fatalf("fields after Close: %+v", ctx)
 	}
-	if _, err := ctx.LegacyUserJSON(); !errors.Is(err, ErrInvalidArgument) {
-		t.Fatalf("legacy after Close: %v", err)
+	if got, err := ctx.LegacyUserJSON(); err != nil || got != legacy || got != `{"SourceIP":"192.0.2.1"}` {
+		t.Fatalf("legacy after Close: %q, %v", got, err)
+	}
+	if got, err := ctx.RecordJSON(); err != nil || got != record {
+		t.Fatalf("record after Close: %q, %v", got, err)
+	}
+	if field, value, err := ctx.ForAPIVersion("2024-10-21"); err != nil || field != "user" || value != `"{\"SourceIP\":\"192.0.2.1\"}"` {
+		t.Fatalf("ForAPIVersion after Close: %q %q %v", field, value, err)
+	}
+	// A Context not made by a Resolver has nothing to render from.
+	if _, err := (&Context{}).LegacyUserJSON(); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("legacy of a zero Context: %v", err)
 	}
 	var nilResolver *Resolver
 	if _, err := nilResolver.Resolve("", nil, nil); !errors.Is(err, ErrInvalidArgument) {

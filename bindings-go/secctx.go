@@ -155,9 +155,7 @@ func NewResolver(config []byte) (*Resolver, error) {
 }
 
 // Close releases the resolver. It is idempotent. It must not be called while another goroutine
-// is still using the resolver or rendering a context it produced. Contexts it produced keep
-// their fields and UserSecurityContextJSON; their LegacyUserJSON, ForAPIVersion and RecordJSON
-// (which resolve the stored request again) fail with ErrInvalidArgument after Close.
+// is still using the resolver. Contexts it produced do not depend on it: they stay whole.
 func (r *Resolver) Close() error {
 	if r == nil || r.ptr == nil {
 		return nil
@@ -280,24 +278,15 @@ func (r *Resolver) call(s *scratch) (*Context, error) {
 			return nil, takeError(cerr)
 		}
 		size := int(s.n)
-		if size+len(s.buf) > len(s.out) {
-			// No room for the result and the request (many long allow-listed headers): grow;
-			// when the result itself did not fit, resolve again (resolution is deterministic).
-			grown := make([]byte, size+len(s.buf))
-			written := size <= len(s.out)
-			if written {
-				copy(grown, s.out[:size])
-			}
-			s.out = grown
-			if !written {
-				continue
-			}
+		if size > len(s.out) {
+			// No room for the result (many long allow-listed headers): grow and resolve again
+			// (resolution is deterministic).
+			s.out = make([]byte, size)
+			continue
 		}
-		// One string holds the result (which the Context's fields view) followed by the packed
-		// request (kept to render the other forms on demand): one allocation, never written again.
-		copy(s.out[size:], s.buf)
-		text := string(s.out[:size+len(s.buf)])
-		c, ok := newContext(text[:size], r, text[size:])
+		// One string holds the result; the Context's fields view it, and the other forms are
+		// rendered from it on demand.
+		c, ok := newContext(string(s.out[:size]))
 		if !ok {
 			return nil, &Error{Code: CodePanic, Message: "malformed result from the native library"}
 		}
