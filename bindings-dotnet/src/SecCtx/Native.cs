@@ -3,8 +3,8 @@
 // Strings cross the boundary as UTF-8 (pointer, length) pairs that this file encodes and decodes
 // itself: no string is marshalled by the runtime. The resolver is owned by a SafeHandle whose
 // ReleaseHandle calls secctx_resolver_free. A resolve copies its whole result out of the library
-// in the same call (secctx_resolve_packed_into), so no native object outlives it; the few forms
-// that need a native context re-resolve the kept request and free the context before returning.
+// in the same call (secctx_resolve_packed_into), so no native object outlives it; the other forms
+// are rendered later from that copy (secctx_result_*), with no context and no resolver.
 // Errors and returned strings are freed here, in finally blocks, right after they are read.
 
 using System;
@@ -38,41 +38,6 @@ namespace SecCtx
         // The library's error codes (enum secctx_error_code).
         internal const uint CodeInvalidArgument = 100;
 
-        [StructLayout(LayoutKind.Sequential)]
-        internal struct Str
-        {
-            public byte* Ptr;
-            public UIntPtr Len;
-        }
-
-        [StructLayout(LayoutKind.Sequential)]
-        internal struct Header
-        {
-            public Str Name;
-            public Str Value;
-        }
-
-        /// <summary>struct secctx_context_view: every field of a context, borrowed from it.</summary>
-        [StructLayout(LayoutKind.Sequential)]
-        internal struct ContextView
-        {
-            public Str ApplicationName;
-            public Str EndUserId;
-            public Str EndUserIdType;
-            public Str EndUserTenantId;
-            public Str SourceIp;
-            public Str Peer;
-            public Str ReasonCode;
-            public Str ReasonText;
-            public uint ReasonHop;
-            public Str IdentitySource;
-            public Str EasyAuthNoteCode;
-            public Str EasyAuthNoteText;
-            public Str UserSecurityContextJson;
-            public Header* SourceRequestHeaders;
-            public UIntPtr NSourceRequestHeaders;
-        }
-
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern byte* secctx_version();
 
@@ -98,10 +63,6 @@ namespace SecCtx
         internal static extern void secctx_resolver_free(IntPtr resolver);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern IntPtr secctx_resolve_packed(
-            IntPtr resolver, byte* request, UIntPtr requestLen, out IntPtr context, ContextView* view);
-
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern IntPtr secctx_resolve_packed_into(
             IntPtr resolver, byte* request, UIntPtr requestLen, byte* output, UIntPtr outputCap, UIntPtr* outputLen);
 
@@ -109,17 +70,14 @@ namespace SecCtx
         internal static extern IntPtr secctx_resolver_read_header_names(IntPtr resolver, out byte* names, out UIntPtr len);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern void secctx_context_free(IntPtr context);
+        internal static extern IntPtr secctx_result_legacy_user_json(byte* result, UIntPtr resultLen, out byte* json, out UIntPtr len);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern IntPtr secctx_context_legacy_user_json(IntPtr context, out byte* json, out UIntPtr len);
+        internal static extern IntPtr secctx_result_for_api_version(
+            byte* result, UIntPtr resultLen, byte* apiVersion, UIntPtr len, out byte* fieldName, out byte* valueJson, out UIntPtr valueLen);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern IntPtr secctx_context_for_api_version(
-            IntPtr context, byte* apiVersion, UIntPtr len, out byte* fieldName, out byte* valueJson, out UIntPtr valueLen);
-
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern IntPtr secctx_context_to_json(IntPtr context, out byte* json, out UIntPtr len);
+        internal static extern IntPtr secctx_result_to_json(byte* result, UIntPtr resultLen, out byte* json, out UIntPtr len);
 
         // Strict UTF-8: a string holding a lone surrogate cannot be encoded and is an argument
         // error, never silently altered.
@@ -154,9 +112,9 @@ namespace SecCtx
 
         /// <summary>Resolves the request packed in <paramref name="request"/> with ONE native call
         /// (<c>secctx_resolve_packed_into</c>), which writes the whole result into the thread's
-        /// result buffer; nothing native outlives the call. Returns one exact-size array holding the
-        /// result followed by a copy of the packed request (to render the other forms later).</summary>
-        internal static byte[] Resolve(ResolverHandle resolver, Packer request, out int resultLength)
+        /// result buffer; nothing native outlives the call. Returns an exact-size copy of the
+        /// result, which the context decodes and renders its other forms from.</summary>
+        internal static byte[] Resolve(ResolverHandle resolver, Packer request)
         {
             bool added = false;
             try
@@ -175,21 +133,14 @@ namespace SecCtx
                 {
                     // Rare (a result over the buffer's size): resolve again into a big enough buffer.
                     // Resolution is deterministic, so the second answer has the size the first reported.
-                    if (needed > int.MaxValue - 64 - (ulong)request.Length) throw new InvalidOperationException("secctx returned a result larger than 2 GiB");
+                    if (needed > int.MaxValue - 64) throw new InvalidOperationException("secctx returned a result larger than 2 GiB");
                     request.Result = new byte[needed];
                     needed = ResolveInto(r, request, request.Result);
                     if (needed > (ulong)request.Result.Length) throw new InvalidOperationException("secctx reported two sizes for one result");
                 }
                 int n = (int)needed;
-                var data = new byte[n + request.Length];
-                fixed (byte* d = data)
-                fixed (byte* result = request.Result)
-                fixed (byte* packed = request.Buffer)
-                {
-                    Buffer.MemoryCopy(result, d, data.Length, n);
-                    Buffer.MemoryCopy(packed, d + n, data.Length - n, request.Length);
-                }
-                resultLength = n;
+                var data = new byte[n];
+                Buffer.BlockCopy(request.Result, 0, data, 0, n);
                 return data;
             }
             finally
@@ -237,106 +188,52 @@ namespace SecCtx
             }
         }
 
-        /// <summary>
-        /// Resolves the packed request kept in a context (<paramref name="data"/> from
-        /// <paramref name="offset"/> on) again into a native context, which is identical to the
-        /// first answer because resolution is deterministic. The caller holds a reference on
-        /// <paramref name="resolver"/> (<see cref="EnterResolver"/>) and frees the result with
-        /// <c>secctx_context_free</c> in the same call.
-        /// </summary>
-        static IntPtr ResolveAgain(ResolverHandle resolver, byte[] data, int offset)
+        /// <summary>A secctx_result_* function that renders text the caller owns.</summary>
+        delegate IntPtr RenderText(byte* result, UIntPtr resultLen, out byte* text, out UIntPtr len);
+
+        /// <summary>Renders the packed result <paramref name="data"/> (a copy made by
+        /// <see cref="Resolve"/>) with <paramref name="render"/>.</summary>
+        static string Render(byte[] data, RenderText render)
         {
-            IntPtr ctx;
+            byte* text;
+            UIntPtr len;
             IntPtr err;
             fixed (byte* p = data)
             {
-                err = secctx_resolve_packed(resolver.DangerousGetHandle(), p + offset, (UIntPtr)(uint)(data.Length - offset), out ctx, null);
+                err = render(p, (UIntPtr)(uint)data.Length, out text, out len);
             }
             if (err != IntPtr.Zero) throw TakeError(err);
-            return ctx;
+            return TakeString(text, len);
         }
 
-        /// <summary>Takes a reference on the resolver of a context, to render a form that needs a
-        /// native context. A disposed resolver is a <see cref="SecCtxException"/>
-        /// (<see cref="ErrorKind.ResolverDisposed"/>).</summary>
-        static void EnterResolver(ResolverHandle resolver, ref bool added)
+        /// <summary>secctx_result_legacy_user_json of a context's packed result.</summary>
+        internal static string LegacyUserJson(byte[] data)
         {
-            try
-            {
-                resolver.DangerousAddRef(ref added);
-            }
-            catch (ObjectDisposedException)
-            {
-                throw new SecCtxException(SecCtxException.ResolverDisposedCode,
-                    "the Resolver that produced this SecurityContext has been disposed: render ToLegacyUserJson, ForApiVersion and ToJson before disposing it");
-            }
+            return Render(data, secctx_result_legacy_user_json);
         }
 
-        /// <summary>A context function that renders text the caller owns.</summary>
-        delegate IntPtr RenderText(IntPtr context, out byte* text, out UIntPtr len);
-
-        /// <summary>Resolves the request kept in <paramref name="data"/> again, renders it with
-        /// <paramref name="render"/> and frees the native context in the same call.</summary>
-        static string RenderAgain(ResolverHandle resolver, byte[] data, int offset, RenderText render)
+        /// <summary>secctx_result_to_json of a context's packed result.</summary>
+        internal static string RecordJson(byte[] data)
         {
-            bool added = false;
-            IntPtr ctx = IntPtr.Zero;
-            try
-            {
-                EnterResolver(resolver, ref added);
-                ctx = ResolveAgain(resolver, data, offset);
-                byte* text;
-                UIntPtr len;
-                IntPtr err = render(ctx, out text, out len);
-                if (err != IntPtr.Zero) throw TakeError(err);
-                return TakeString(text, len);
-            }
-            finally
-            {
-                if (ctx != IntPtr.Zero) secctx_context_free(ctx);
-                if (added) resolver.DangerousRelease();
-            }
+            return Render(data, secctx_result_to_json);
         }
 
-        /// <summary>secctx_context_legacy_user_json of the context kept in <paramref name="data"/>.</summary>
-        internal static string LegacyUserJson(ResolverHandle resolver, byte[] data, int offset)
-        {
-            return RenderAgain(resolver, data, offset, secctx_context_legacy_user_json);
-        }
-
-        /// <summary>secctx_context_to_json of the context kept in <paramref name="data"/>.</summary>
-        internal static string RecordJson(ResolverHandle resolver, byte[] data, int offset)
-        {
-            return RenderAgain(resolver, data, offset, secctx_context_to_json);
-        }
-
-        /// <summary>secctx_context_for_api_version of the context kept in <paramref name="data"/>.</summary>
-        internal static BodyField ForApiVersion(ResolverHandle resolver, byte[] data, int offset, string apiVersion)
+        /// <summary>secctx_result_for_api_version of a context's packed result.</summary>
+        internal static BodyField ForApiVersion(byte[] data, string apiVersion)
         {
             byte[] bytes = Utf8.GetBytes(apiVersion);
-            bool added = false;
-            IntPtr ctx = IntPtr.Zero;
-            try
+            byte* name;
+            byte* value;
+            UIntPtr len;
+            IntPtr err;
+            fixed (byte* r = data)
+            fixed (byte* p = bytes)
             {
-                EnterResolver(resolver, ref added);
-                ctx = ResolveAgain(resolver, data, offset);
-                byte* name;
-                byte* value;
-                UIntPtr len;
-                IntPtr err;
-                fixed (byte* p = bytes)
-                {
-                    err = secctx_context_for_api_version(ctx, p, (UIntPtr)(uint)bytes.Length, out name, out value, out len);
-                }
-                if (err != IntPtr.Zero) throw TakeError(err);
-                string valueJson = TakeString(value, len);
-                return new BodyField(DecodeStatic(name), valueJson);
+                err = secctx_result_for_api_version(r, (UIntPtr)(uint)data.Length, p, (UIntPtr)(uint)bytes.Length, out name, out value, out len);
             }
-            finally
-            {
-                if (ctx != IntPtr.Zero) secctx_context_free(ctx);
-                if (added) resolver.DangerousRelease();
-            }
+            if (err != IntPtr.Zero) throw TakeError(err);
+            string valueJson = TakeString(value, len);
+            return new BodyField(DecodeStatic(name), valueJson);
         }
 
         internal static string Decode(byte* p, UIntPtr len)

@@ -15,12 +15,8 @@ namespace SecCtx
     /// and passed; the others are dropped unread, which changes nothing in the answer.</para>
     /// <para><see cref="Dispose"/> frees the native resolver. It is safe to call while other
     /// threads are resolving: calls already inside the library finish first, and later calls
-    /// throw <see cref="ObjectDisposedException"/>. Contexts already resolved keep their values
-    /// and <see cref="SecurityContext.ToUserSecurityContextJson"/>, but their
-    /// <see cref="SecurityContext.ToLegacyUserJson"/>, <see cref="SecurityContext.ForApiVersion"/>
-    /// and <see cref="SecurityContext.ToJson"/> then throw a <see cref="SecCtxException"/>
-    /// (<see cref="ErrorKind.ResolverDisposed"/>). A context keeps the native resolver alive
-    /// until it is collected, unless the resolver is disposed.</para>
+    /// throw <see cref="ObjectDisposedException"/>. Contexts already resolved do not depend on the
+    /// resolver: their properties and every rendering keep working.</para>
     /// </remarks>
     /// <example>
     /// <code>
@@ -46,6 +42,12 @@ namespace SecCtx
         {
             this.handle = handle;
             filter = new HeaderFilter(Native.ReadHeaderNames(handle));
+        }
+
+        /// <summary>The filter of the header names this resolver reads (for tests).</summary>
+        internal HeaderFilter Filter
+        {
+            get { return filter; }
         }
 
         internal ResolverHandle Handle
@@ -119,6 +121,22 @@ namespace SecCtx
             {
                 PutHeaders(p, headers, filter);
                 return Finish(p);
+            }
+            finally
+            {
+                p.Release();
+            }
+        }
+
+        /// <summary>The size of the packed request a resolve would pass with <paramref name="filter"/>
+        /// (for tests that the filter drops what the resolver never reads).</summary>
+        internal int PackedLength(string peer, IEnumerable<KeyValuePair<string, string>> headers, Identity identity, HeaderFilter filter)
+        {
+            Packer p = Begin(peer, identity);
+            try
+            {
+                PutHeaders(p, headers, filter);
+                return p.Length;
             }
             finally
             {
@@ -243,9 +261,7 @@ namespace SecCtx
 
         SecurityContext Finish(Packer p)
         {
-            int resultLength;
-            byte[] data = Native.Resolve(handle, p, out resultLength);
-            return new SecurityContext(handle, data, resultLength);
+            return new SecurityContext(Native.Resolve(handle, p));
         }
     }
 }

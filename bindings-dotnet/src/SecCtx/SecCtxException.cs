@@ -25,12 +25,6 @@ namespace SecCtx
         /// <c>latest</c>, <c>preview</c>, nor a dated version.</summary>
         InvalidApiVersion = 4,
 
-        /// <summary><c>resolver_disposed</c>: not a specification error kind, but this package's own:
-        /// <see cref="SecurityContext.ToLegacyUserJson"/>, <see cref="SecurityContext.ForApiVersion"/>
-        /// or <see cref="SecurityContext.ToJson"/> was called after the <see cref="Resolver"/> that
-        /// produced the context was disposed (they resolve the request again with it).</summary>
-        ResolverDisposed = 5,
-
         /// <summary><c>invalid_argument</c> or <c>panic</c>: the native library reported a misuse of its
         /// ABI or caught a bug of its own. Not a specification error kind; please report it.</summary>
         Internal = 100,
@@ -62,12 +56,8 @@ namespace SecCtx
             Kind = KindOf(Code);
         }
 
-        /// <summary>The <see cref="Code"/> of <see cref="ErrorKind.ResolverDisposed"/>.</summary>
-        public const string ResolverDisposedCode = "resolver_disposed";
-
         /// <summary>The specification's error kind: <c>invalid_config</c>, <c>invalid_identity</c>,
-        /// <c>missing_end_user_id_type</c> or <c>invalid_api_version</c>; or this package's
-        /// <c>resolver_disposed</c> (see <see cref="ErrorKind.ResolverDisposed"/>).</summary>
+        /// <c>missing_end_user_id_type</c> or <c>invalid_api_version</c>.</summary>
         public string Code { get; }
 
         /// <summary>The same kind as <see cref="Code"/>, typed.</summary>
@@ -84,7 +74,6 @@ namespace SecCtx
                 case "invalid_identity": return ErrorKind.InvalidIdentity;
                 case "missing_end_user_id_type": return ErrorKind.MissingEndUserIdType;
                 case "invalid_api_version": return ErrorKind.InvalidApiVersion;
-                case ResolverDisposedCode: return ErrorKind.ResolverDisposed;
                 case "invalid_argument":
                 case "panic":
                     return ErrorKind.Internal;

@@ -13,12 +13,10 @@ namespace SecCtx
     /// Absent values are null.</para>
     /// <para>A context is a plain managed object: it holds no native memory (the library's whole
     /// answer is copied out during <c>Resolve</c>), so there is nothing to dispose. Each property is
-    /// decoded from that copy the first time it is read. <see cref="ToLegacyUserJson"/>,
-    /// <see cref="ForApiVersion"/> and <see cref="ToJson"/> ask the library again: they resolve
-    /// the same request once more with the same resolver (which gives the same answer: resolution
-    /// is deterministic) and free the native result in the same call, so they need the resolver
-    /// not to be disposed; afterwards they throw a <see cref="SecCtxException"/> with
-    /// <see cref="ErrorKind.ResolverDisposed"/>. A context may be read from several threads.</para>
+    /// decoded from that copy the first time it is read; <see cref="ToLegacyUserJson"/>,
+    /// <see cref="ForApiVersion"/> and <see cref="ToJson"/> have the library render that copy.
+    /// A context does not depend on its <see cref="Resolver"/>: everything keeps working after
+    /// the resolver is disposed. A context may be read from several threads.</para>
     /// </remarks>
     public sealed class SecurityContext
     {
@@ -41,19 +39,17 @@ namespace SecCtx
         // Stands for a decoded absent value in `strings` (null there means "not decoded yet").
         static readonly string AbsentValue = new string('\0', 1);
 
-        readonly ResolverHandle resolver;
-        // The packed result [0, resultLength), then the packed request, to resolve it again.
+        // The packed result of secctx_resolve_packed_into, exactly.
         readonly byte[] data;
         readonly int resultLength;
         string userSecurityContextJson;
         string[] strings;
         IReadOnlyList<KeyValuePair<string, string>> sourceRequestHeaders;
 
-        internal SecurityContext(ResolverHandle resolver, byte[] data, int resultLength)
+        internal SecurityContext(byte[] data)
         {
-            this.resolver = resolver;
             this.data = data;
-            this.resultLength = resultLength;
+            resultLength = data.Length;
         }
 
         /// <summary>The application's name (per request, else the configuration's).</summary>
@@ -142,11 +138,10 @@ namespace SecCtx
         /// <c>SourceRequestHeaders</c>, <c>ApplicationName</c>.</summary>
         /// <returns>Compact JSON text (send it as the request's <c>user</c> string).</returns>
         /// <exception cref="SecCtxException"><c>missing_end_user_id_type</c>: there is an
-        /// <c>EndUserId</c> but no <c>EndUserIdType</c>; <c>resolver_disposed</c>: the resolver
-        /// that produced this context has been disposed (see the class remarks).</exception>
+        /// <c>EndUserId</c> but no <c>EndUserIdType</c>.</exception>
         public string ToLegacyUserJson()
         {
-            return Native.LegacyUserJson(resolver, data, resultLength);
+            return Native.LegacyUserJson(data);
         }
 
         /// <summary>The request-body field an api-version takes (SPEC 2.3):
@@ -158,14 +153,13 @@ namespace SecCtx
         /// <exception cref="ArgumentException"><paramref name="apiVersion"/> holds a lone surrogate.</exception>
         /// <exception cref="SecCtxException"><c>invalid_api_version</c> for anything else (surrounding
         /// spaces included); <c>missing_end_user_id_type</c> when the legacy form is chosen and
-        /// cannot be rendered; <c>resolver_disposed</c>: the resolver that produced this context
-        /// has been disposed (see the class remarks).</exception>
+        /// cannot be rendered.</exception>
         public BodyField ForApiVersion(string apiVersion)
         {
             if (apiVersion == null) throw new ArgumentNullException(nameof(apiVersion));
             try
             {
-                return Native.ForApiVersion(resolver, data, resultLength, apiVersion);
+                return Native.ForApiVersion(data, apiVersion);
             }
             catch (System.Text.EncoderFallbackException e)
             {
@@ -177,11 +171,9 @@ namespace SecCtx
         /// <c>source_request_headers</c>, <c>reason</c> (<c>{"code", "hop"?, "text"}</c>),
         /// <c>identity_source</c> and <c>easy_auth_note</c>.</summary>
         /// <returns>Compact JSON text.</returns>
-        /// <exception cref="SecCtxException"><c>resolver_disposed</c>: the resolver that produced
-        /// this context has been disposed (see the class remarks).</exception>
         public string ToJson()
         {
-            return Native.RecordJson(resolver, data, resultLength);
+            return Native.RecordJson(data);
         }
 
         /// <summary>The <c>user_security_context</c> JSON (see <see cref="ToUserSecurityContextJson"/>).</summary>
@@ -196,18 +188,7 @@ namespace SecCtx
         /// <summary>A copy of the packed result (for tests).</summary>
         internal byte[] ResultBytes
         {
-            get
-            {
-                var copy = new byte[resultLength];
-                Array.Copy(data, copy, resultLength);
-                return copy;
-            }
-        }
-
-        /// <summary>The size of the packed request kept to render the other forms (for tests).</summary>
-        internal int RequestLength
-        {
-            get { return data.Length - resultLength; }
+            get { return (byte[])data.Clone(); }
         }
 
         /// <summary>How many string fields have been decoded so far (for tests of lazy decoding).</summary>
