@@ -31,7 +31,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
 use secctx_core::{
-    ContextValues, Error, ErrorKind, Identity, IpText, Peer, Request, Resolver, SecurityContext, WireFormat,
+    BodyFields, ContextValues, Error, ErrorKind, Identity, IpText, Peer, Request, Resolver, SecurityContext, WireFormat,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -320,6 +320,56 @@ fn owned_string(s: String) -> Fallible<(*mut c_char, usize)> {
     let c =
         CString::new(s).map_err(|_| secctx_error::new(secctx_error_code::Panic, "rendered text holds a NUL byte"))?;
     Ok((c.into_raw(), len))
+}
+
+/// Hands `text` to the caller: `*out` owns it, `*out_len` (when not NULL) gets its length.
+///
+/// # Safety
+/// `out` must be non-null and writable; `out_len` NULL or writable.
+unsafe fn give_string(text: String, out: *mut *mut c_char, out_len: *mut usize) -> Fallible<()> {
+    let (s, len) = owned_string(text)?;
+    // SAFETY: per the contract above.
+    unsafe {
+        out.write(s);
+        put(out_len, len);
+    }
+    Ok(())
+}
+
+/// An api-version given as bytes; not UTF-8 is `INVALID_API_VERSION`.
+///
+/// # Safety
+/// `api_version` must be NULL (with `len` 0) or point to `len` readable bytes.
+unsafe fn api_version_text<'a>(api_version: *const u8, len: usize) -> Fallible<&'a str> {
+    // SAFETY: forwarded.
+    let raw = unsafe { bytes(api_version, len, "api_version") }?;
+    std::str::from_utf8(raw)
+        .map_err(|_| secctx_error::new(secctx_error_code::InvalidApiVersion, "api-version is not valid UTF-8"))
+}
+
+/// Hands a body field to the caller: its static name in `*field_name` (when not NULL), its value
+/// owned by the caller in `*value_json`, the value's length in `*value_len` (when not NULL).
+///
+/// # Safety
+/// `value_json` must be non-null and writable; the others NULL or writable.
+unsafe fn give_body_fields(
+    fields: &BodyFields,
+    field_name: *mut *const c_char,
+    value_json: *mut *mut c_char,
+    value_len: *mut usize,
+) -> Fallible<()> {
+    let name: &'static CStr = match fields.format() {
+        WireFormat::UserSecurityContext => c"user_security_context",
+        WireFormat::LegacyUser => c"user",
+    };
+    let (s, n) = owned_string(fields.value_json().to_string())?;
+    // SAFETY: per the contract above.
+    unsafe {
+        put(field_name, name.as_ptr());
+        value_json.write(s);
+        put(value_len, n);
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -765,13 +815,8 @@ pub unsafe extern "C" fn secctx_resolver_read_header_names(
             return Err(secctx_error::argument("out: NULL pointer"));
         }
         let names: Vec<&str> = resolver.inner.read_header_names().collect();
-        let (s, len) = owned_string(names.join("\n"))?;
         // SAFETY: `out` is non-null and writable; `out_len` NULL or writable.
-        unsafe {
-            out.write(s);
-            put(out_len, len);
-        }
-        Ok(())
+        unsafe { give_string(names.join("\n"), out, out_len) }
     })
 }
 
@@ -1322,13 +1367,8 @@ pub unsafe extern "C" fn secctx_context_legacy_user_json(
             return Err(secctx_error::argument("out: NULL pointer"));
         }
         let doc = ctx.ctx.legacy_user_json().map_err(|e| secctx_error::from_core(&e))?;
-        let (s, len) = owned_string(doc)?;
         // SAFETY: `out` is non-null and writable; `out_len` NULL or writable.
-        unsafe {
-            out.write(s);
-            put(out_len, len);
-        }
-        Ok(())
+        unsafe { give_string(doc, out, out_len) }
     })
 }
 
@@ -1364,22 +1404,10 @@ pub unsafe extern "C" fn secctx_context_for_api_version(
             return Err(secctx_error::argument("value_json: NULL pointer"));
         }
         // SAFETY: per the contract above.
-        let raw = unsafe { bytes(api_version, len, "api_version") }?;
-        let version = std::str::from_utf8(raw)
-            .map_err(|_| secctx_error::new(secctx_error_code::InvalidApiVersion, "api-version is not valid UTF-8"))?;
+        let version = unsafe { api_version_text(api_version, len) }?;
         let fields = ctx.ctx.body_fields_for_api_version(version).map_err(|e| secctx_error::from_core(&e))?;
-        let name: &'static CStr = match fields.format() {
-            WireFormat::UserSecurityContext => c"user_security_context",
-            WireFormat::LegacyUser => c"user",
-        };
-        let (s, n) = owned_string(fields.value_json().to_string())?;
         // SAFETY: `value_json` is non-null and writable; the others NULL or writable.
-        unsafe {
-            put(field_name, name.as_ptr());
-            value_json.write(s);
-            put(value_len, n);
-        }
-        Ok(())
+        unsafe { give_body_fields(&fields, field_name, value_json, value_len) }
     })
 }
 
@@ -1410,13 +1438,8 @@ pub unsafe extern "C" fn secctx_context_to_json(
         }
         let json = serde_json::to_string(&ctx.ctx)
             .map_err(|e| secctx_error::new(secctx_error_code::Panic, format!("serialising the context: {e}")))?;
-        let (s, len) = owned_string(json)?;
         // SAFETY: `out` is non-null and writable; `out_len` NULL or writable.
-        unsafe {
-            out.write(s);
-            put(out_len, len);
-        }
-        Ok(())
+        unsafe { give_string(json, out, out_len) }
     })
 }
 
@@ -1456,13 +1479,8 @@ pub unsafe extern "C" fn secctx_result_legacy_user_json(
         // SAFETY: per the contract above.
         let values = result_values(unsafe { result_bytes(result, result_len) }?)?;
         let doc = values.legacy_user_json().map_err(|e| secctx_error::from_core(&e))?;
-        let (s, len) = owned_string(doc)?;
         // SAFETY: `out` is non-null and writable; `out_len` NULL or writable.
-        unsafe {
-            out.write(s);
-            put(out_len, len);
-        }
-        Ok(())
+        unsafe { give_string(doc, out, out_len) }
     })
 }
 
@@ -1490,22 +1508,10 @@ pub unsafe extern "C" fn secctx_result_for_api_version(
         // SAFETY: per the contract above.
         let values = result_values(unsafe { result_bytes(result, result_len) }?)?;
         // SAFETY: per the contract above.
-        let raw = unsafe { bytes(api_version, len, "api_version") }?;
-        let version = std::str::from_utf8(raw)
-            .map_err(|_| secctx_error::new(secctx_error_code::InvalidApiVersion, "api-version is not valid UTF-8"))?;
+        let version = unsafe { api_version_text(api_version, len) }?;
         let fields = values.body_fields_for_api_version(version).map_err(|e| secctx_error::from_core(&e))?;
-        let name: &'static CStr = match fields.format() {
-            WireFormat::UserSecurityContext => c"user_security_context",
-            WireFormat::LegacyUser => c"user",
-        };
-        let (s, n) = owned_string(fields.value_json().to_string())?;
         // SAFETY: `value_json` is non-null and writable; the others NULL or writable.
-        unsafe {
-            put(field_name, name.as_ptr());
-            value_json.write(s);
-            put(value_len, n);
-        }
-        Ok(())
+        unsafe { give_body_fields(&fields, field_name, value_json, value_len) }
     })
 }
 
@@ -1530,13 +1536,8 @@ pub unsafe extern "C" fn secctx_result_to_json(
         }
         // SAFETY: per the contract above.
         let values = result_values(unsafe { result_bytes(result, result_len) }?)?;
-        let (s, len) = owned_string(values.record_json())?;
         // SAFETY: `out` is non-null and writable; `out_len` NULL or writable.
-        unsafe {
-            out.write(s);
-            put(out_len, len);
-        }
-        Ok(())
+        unsafe { give_string(values.record_json(), out, out_len) }
     })
 }
 
